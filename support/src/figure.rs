@@ -1,0 +1,115 @@
+//! Figures: SVG charts drawn with plotters, in one house style.
+//!
+//! Every figure is drawn into a string (no files, no fonts: the browser
+//! renders the text), on an opaque white background so it reads in the dark
+//! themes too. The same inputs give the same bytes, so a test can compare the
+//! committed file with what the code draws now.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::error::Error;
+use std::path::{Path, PathBuf};
+
+/// A drawn figure: its file stem (`name.svg`) and its SVG text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Figure {
+    pub name: &'static str,
+    pub svg: String,
+}
+
+/// What drawing code may fail with.
+pub type DrawResult = Result<(), Box<dyn Error>>;
+
+/// Default size of a figure in pixels (width, height).
+pub const SIZE: (u32, u32) = (720, 440);
+
+/// A colour-blind-safe palette (Okabe and Ito), for series in a fixed order.
+pub const PALETTE: [RGBColor; 6] = [
+    RGBColor(0, 114, 178),   // blue
+    RGBColor(213, 94, 0),    // vermillion
+    RGBColor(0, 158, 115),   // bluish green
+    RGBColor(204, 121, 167), // reddish purple
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(86, 180, 233),  // sky blue
+];
+
+/// The font family of titles and labels.
+pub const FONT: &str = "sans-serif";
+
+/// Draws a figure of `size` pixels: fills the background, runs `draw`, and
+/// returns the SVG text.
+pub fn draw(
+    name: &'static str,
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> DrawResult,
+) -> Result<Figure, Box<dyn Error>> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE)?;
+        draw(&root)?;
+        root.present()?;
+    }
+    Ok(Figure { name, svg })
+}
+
+/// Where a chapter's figures live: `src/figures/chNN/` under the workspace.
+pub fn directory(slug: &str) -> PathBuf {
+    let number = slug.split('-').next().unwrap_or(slug);
+    crate::workspace_root().join("src/figures").join(number)
+}
+
+/// Writes each figure to `dir/name.svg`, creating `dir` if needed. A file is
+/// rewritten only when its bytes change; returns the paths that changed.
+pub fn write_all(dir: &Path, figures: &[Figure]) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut changed = Vec::new();
+    for figure in figures {
+        let path = dir.join(format!("{}.svg", figure.name));
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(figure.svg.as_str()) {
+            std::fs::write(&path, &figure.svg)?;
+            changed.push(path);
+        }
+    }
+    Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Figure {
+        draw("sample", (200, 100), |root| {
+            let mut chart = ChartBuilder::on(root)
+                .caption("t", (FONT, 14))
+                .x_label_area_size(20)
+                .y_label_area_size(20)
+                .build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
+            chart.configure_mesh().draw()?;
+            chart.draw_series(LineSeries::new([(0.0, 0.0), (1.0, 1.0)], PALETTE[0]))?;
+            Ok(())
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn drawing_is_deterministic_and_opaque() {
+        let (a, b) = (sample(), sample());
+        assert_eq!(a, b);
+        assert!(a.svg.contains("<svg") && a.svg.contains(r##"fill="#FFFFFF""##), "{}", a.svg);
+    }
+
+    #[test]
+    fn write_all_rewrites_only_changed_files() {
+        let dir = std::env::temp_dir().join(format!("figure-test-{}", std::process::id()));
+        let fig = sample();
+        assert_eq!(write_all(&dir, std::slice::from_ref(&fig)).unwrap().len(), 1);
+        assert!(write_all(&dir, &[fig]).unwrap().is_empty());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn directory_uses_the_chapter_number() {
+        assert!(directory("ch02-softmax").ends_with("src/figures/ch02"));
+    }
+}

@@ -1,0 +1,33 @@
+//! Support machinery shared by every chapter of *Opening the Black Box* that
+//! is not itself a lesson: claim declarations and checks, the markdown
+//! scanner they rest on, the figure style, seeded randomness and the
+//! chapter command line.
+
+pub mod bench;
+pub mod claims;
+pub mod cli;
+pub mod figure;
+pub mod markdown;
+
+pub use claims::Measured;
+pub use figure::Figure;
+pub use plotters;
+pub use rand;
+
+use rand::SeedableRng;
+use rand::rngs::ChaCha8Rng;
+use std::path::PathBuf;
+
+/// The book's random generator: ChaCha8, whose stream is fixed by its seed
+/// on every platform and in every release of `rand` (unlike `StdRng`).
+pub fn seeded(seed: u64) -> ChaCha8Rng {
+    ChaCha8Rng::seed_from_u64(seed)
+}
+
+/// The root of the workspace (the book's folder).
+pub fn workspace_root() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the support crate lives one level below the workspace root")
+        .to_path_buf()
+}
