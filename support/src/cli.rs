@@ -53,13 +53,22 @@ impl Chapter {
     /// the outcome to an exit status (2 for bad arguments, from clap; 1 for
     /// a failed run).
     pub fn main(&self) -> ExitCode {
+        let output = self.parse(std::env::args_os()).unwrap_or_else(|e| e.exit());
+        report_exit(self.run(&output))
+    }
+
+    /// Parses a chapter's command line (the program name first).
+    pub fn parse<I, T>(&self, args: I) -> Result<Output, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
         use clap::{Args, Command, FromArgMatches};
         let command = Output::augment_args(Command::new(self.slug).about(format!(
             "Runs chapter {}: prints its headline results and rewrites its figures.",
             self.slug
         )));
-        let output = Output::from_arg_matches(&command.get_matches()).unwrap_or_else(|e| e.exit());
-        report_exit(self.run(&output))
+        Output::from_arg_matches(&command.try_get_matches_from(args)?)
     }
 }
 
@@ -70,6 +79,28 @@ pub fn report_exit(result: Result<(), Box<dyn Error>>) -> ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CHAPTER: Chapter = Chapter { slug: "ch00-test", report: || Ok(String::new()), figures: || Ok(Vec::new()) };
+
+    #[test]
+    fn parses_the_shared_flags() {
+        let out = CHAPTER.parse(["ch00", "--no-figures", "--figures-dir", "/tmp/x"]).unwrap();
+        assert!(out.no_figures);
+        assert_eq!(out.figures_dir, Some(PathBuf::from("/tmp/x")));
+    }
+
+    #[test]
+    fn bad_flags_are_usage_errors_with_status_2() {
+        for args in [&["ch00", "--bogus"][..], &["ch00", "--figures-dir"], &["ch00", "extra"]] {
+            let err = CHAPTER.parse(args).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{args:?}");
         }
     }
 }

@@ -1,0 +1,43 @@
+//! The book tool: everything about *Opening the Black Box* as a whole rather
+//! than one chapter. It lists the chapters, collects the claims ledger, runs
+//! the number lint, expands the book's markdown directives, builds the HTML
+//! with mdBook and KaTeX in-process, checks the built pages and serves them.
+
+pub mod build;
+pub mod html;
+pub mod ledger;
+pub mod lint;
+pub mod preprocess;
+pub mod serve;
+pub mod summary;
+
+use book_support::cli::Chapter;
+use std::path::{Path, PathBuf};
+
+/// Every chapter, in book order. `tests/structure.rs` checks that this list,
+/// `src/SUMMARY.md` and the crates under `chapters/` agree.
+pub const CHAPTERS: &[Chapter] = &[ch01_composition::CHAPTER, ch02_softmax::CHAPTER];
+
+/// The book's root folder (where `book.toml` lives).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every markdown file under `dir`, recursively, sorted, as paths relative
+/// to the book root.
+pub fn markdown_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.join("src")];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "md") {
+                files.push(path.strip_prefix(root).unwrap_or(&path).to_path_buf());
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}

@@ -1,0 +1,138 @@
+//! `black-box`: the book tool. With no command it does everything a reader
+//! needs on a fresh machine: runs every chapter (headline results and
+//! figures), then builds the book into `book/`.
+
+use black_box::{CHAPTERS, build, html, ledger, lint, root, serve};
+use book_support::cli::{Output, report_exit};
+use clap::{Parser, Subcommand};
+use std::error::Error;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(version, about = "Opening the Black Box: run every chapter, draw every figure, build and check the book.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every chapter and build the book (what no command does).
+    All,
+    /// Run every chapter: print its headline results and rewrite its figures.
+    Run {
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Rewrite every chapter's figures without printing results.
+    Figures,
+    /// Build the HTML book.
+    Build {
+        /// Where to write the book (default: book/).
+        #[arg(long, value_name = "DIR")]
+        dest: Option<PathBuf>,
+    },
+    /// List every claim: id, value, tolerance, where declared, checks.
+    Claims {
+        /// Print a JSON array instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Find numbers in the prose that are neither claims nor exempt.
+    Lint,
+    /// Check a built book: local links and anchors, remote assets, raw math.
+    Check {
+        /// The built book (default: book/).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Serve the built book on localhost.
+    Serve {
+        /// The port on 127.0.0.1 (0 picks a free one).
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+        /// The built book (default: book/).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse(); // bad arguments: message and exit status 2
+    report_exit(run(cli.command.unwrap_or(Command::All)))
+}
+
+fn run(command: Command) -> Result<(), Box<dyn Error>> {
+    let root = root();
+    let book_dir = || root.join("book");
+    match command {
+        Command::All => {
+            run_chapters(&Output::default())?;
+            let dir = build::build(&root, None)?;
+            println!("\nbook built: open {}", dir.join("index.html").display());
+        }
+        Command::Run { output } => run_chapters(&output)?,
+        Command::Figures => {
+            for chapter in CHAPTERS {
+                let figures = (chapter.figures)()?;
+                let dir = book_support::figure::directory(chapter.slug);
+                let changed = book_support::figure::write_all(&dir, &figures)?;
+                println!("{}: {} figures, {} rewritten", chapter.slug, figures.len(), changed.len());
+            }
+        }
+        Command::Build { dest } => {
+            let dir = build::build(&root, dest.as_deref())?;
+            println!("book built: open {}", dir.join("index.html").display());
+        }
+        Command::Claims { json } => {
+            let ledger = ledger::collect(&root)?;
+            if json {
+                println!("{}", ledger.to_json());
+            } else {
+                print!("{}", ledger.to_text());
+                println!("{} claims", ledger.entries.len());
+            }
+            fail_on(ledger.problems(), "ledger")?;
+        }
+        Command::Lint => {
+            let mut problems = Vec::new();
+            for file in black_box::markdown_files(&root)? {
+                let text = std::fs::read_to_string(root.join(&file))?;
+                for f in lint::lint(&text) {
+                    problems.push(format!("{}:{}: bare number `{}` in \"{}\"", file.display(), f.line, f.number, f.context));
+                }
+            }
+            fail_on(problems, "lint")?;
+            println!("lint: every number in the prose is a claim or exempt");
+        }
+        Command::Check { dir } => {
+            let dir = dir.unwrap_or_else(book_dir);
+            if !dir.join("index.html").is_file() {
+                return Err(format!("no built book in {} (run `cargo run --release -- build`)", dir.display()).into());
+            }
+            fail_on(html::check(&dir)?, "check")?;
+            println!("check: {} pages, every link and anchor resolves", html::pages(&dir)?.len());
+        }
+        Command::Serve { port, dir } => serve::serve(&dir.unwrap_or_else(book_dir), port)?,
+    }
+    Ok(())
+}
+
+fn run_chapters(output: &Output) -> Result<(), Box<dyn Error>> {
+    for chapter in CHAPTERS {
+        chapter.run(output)?;
+        println!();
+    }
+    Ok(())
+}
+
+fn fail_on(problems: Vec<String>, what: &str) -> Result<(), Box<dyn Error>> {
+    for p in &problems {
+        eprintln!("{p}");
+    }
+    match problems.len() {
+        0 => Ok(()),
+        n => Err(format!("{what}: {n} problem(s)").into()),
+    }
+}
