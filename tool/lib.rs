@@ -3,6 +3,8 @@
 //! the number lint, expands the book's markdown directives, builds the HTML
 //! with mdBook and KaTeX in-process, checks the built pages and serves them.
 
+pub mod browser;
+pub mod browser_suite;
 pub mod build;
 pub mod html;
 pub mod ledger;

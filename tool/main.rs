@@ -2,7 +2,7 @@
 //! needs on a fresh machine: runs every chapter (headline results and
 //! figures), then builds the book into `book/`.
 
-use black_box::{CHAPTERS, build, html, ledger, lint, root, serve};
+use black_box::{CHAPTERS, browser, browser_suite, build, html, ledger, lint, root, serve};
 use book_support::cli::{Output, report_exit};
 use clap::{Parser, Subcommand};
 use std::error::Error;
@@ -43,6 +43,13 @@ enum Command {
     Lint,
     /// Check a built book: local links and anchors, remote assets, raw math.
     Check {
+        /// The built book (default: book/).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+    /// Check the built book in headless Chromium, as readers see it, and
+    /// write screenshots of every chapter to target/screenshots/.
+    Browser {
         /// The built book (default: book/).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
@@ -113,6 +120,23 @@ fn run(command: Command) -> Result<(), Box<dyn Error>> {
             }
             fail_on(html::check(&dir)?, "check")?;
             println!("check: {} pages, every link and anchor resolves", html::pages(&dir)?.len());
+        }
+        Command::Browser { dir } => {
+            let dir = dir.unwrap_or_else(book_dir);
+            if !dir.join("index.html").is_file() {
+                return Err(format!("no built book in {} (run `cargo run --release -- build`)", dir.display()).into());
+            }
+            let chromium = browser::find_chromium()?;
+            let shots = root.join("target/screenshots");
+            let outcome = browser_suite::run(&chromium, &dir, &shots)?;
+            for f in &outcome.failures {
+                eprintln!("FAILED {f}");
+            }
+            println!("screenshots: {} in {}", outcome.screenshots, shots.display());
+            println!("browser: {} passed, {} failed", outcome.passed, outcome.failures.len());
+            if !outcome.failures.is_empty() {
+                return Err("browser checks failed".into());
+            }
         }
         Command::Serve { port, dir } => serve::serve(&dir.unwrap_or_else(book_dir), port)?,
     }

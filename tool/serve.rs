@@ -43,6 +43,11 @@ pub fn resolve(dir: &Path, request_path: &str) -> Option<PathBuf> {
 pub fn serve(dir: &Path, port: u16) -> std::io::Result<()> {
     let listener = TcpListener::bind(("127.0.0.1", port))?;
     println!("serving {} at http://127.0.0.1:{}/ (Ctrl-C to stop)", dir.display(), listener.local_addr()?.port());
+    serve_on(listener, dir)
+}
+
+/// Serves `dir` on an already bound listener (tests bind port 0).
+pub fn serve_on(listener: TcpListener, dir: &Path) -> std::io::Result<()> {
     for stream in listener.incoming() {
         if let Err(e) = stream.and_then(|s| answer(dir, s)) {
             eprintln!("request failed: {e}");

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    ch01_composition::CHAPTER.main()
+}
