@@ -186,6 +186,8 @@ fn term_only_in(root: &Path, slug: &str) -> anyhow::Result<(String, String)> {
             others.push_str(&std::fs::read_to_string(root.join(file))?.to_lowercase());
         }
     }
+    // The ledger page is generated: its claim ids are words too.
+    others.push_str(&crate::ledger::collect(root)?.to_text().to_lowercase());
     let prose: String = book_support::markdown::scan(&own)
         .into_iter()
         .filter(|s| s.kind == book_support::markdown::Kind::Prose)
