@@ -22,7 +22,12 @@ pub fn find_chromium() -> anyhow::Result<PathBuf> {
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
     for dir in std::env::split_paths(&path) {
-        for name in ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"] {
+        for name in [
+            "chromium",
+            "chromium-browser",
+            "google-chrome",
+            "google-chrome-stable",
+        ] {
             let candidate = dir.join(name);
             if candidate.is_file() {
                 return Ok(candidate);
@@ -63,7 +68,9 @@ impl Drop for Browser {
 impl Browser {
     /// Starts Chromium headless with a fresh profile and connects to its page.
     pub fn launch(chromium: &Path) -> anyhow::Result<Browser> {
-        let profile = TempDir(std::env::temp_dir().join(format!("black-box-chromium-{}", std::process::id())));
+        let profile = TempDir(
+            std::env::temp_dir().join(format!("black-box-chromium-{}", std::process::id())),
+        );
         let mut child = Command::new(chromium)
             .args([
                 "--headless",
@@ -86,10 +93,16 @@ impl Browser {
         let stderr = child.stderr.take().expect("stderr is piped");
         let mut lines = BufReader::new(stderr).lines();
         let port = loop {
-            let line = lines.next().ok_or_else(|| anyhow!("Chromium exited before opening DevTools"))??;
+            let line = lines
+                .next()
+                .ok_or_else(|| anyhow!("Chromium exited before opening DevTools"))??;
             if let Some(url) = line.strip_prefix("DevTools listening on ws://") {
-                let port = url.split(['/', ':']).nth(1).and_then(|p| p.parse::<u16>().ok());
-                break port.ok_or_else(|| anyhow!("cannot read the DevTools port from `{line}`"))?;
+                let port = url
+                    .split(['/', ':'])
+                    .nth(1)
+                    .and_then(|p| p.parse::<u16>().ok());
+                break port
+                    .ok_or_else(|| anyhow!("cannot read the DevTools port from `{line}`"))?;
             }
         };
         // Keep draining stderr so Chromium never blocks on a full pipe.
@@ -101,8 +114,15 @@ impl Browser {
             .and_then(|t| t["webSocketDebuggerUrl"].as_str())
             .ok_or_else(|| anyhow!("Chromium has no page target"))?
             .to_string();
-        let (socket, _) = tungstenite::connect(ws_url.as_str()).context("connecting to DevTools")?;
-        let mut browser = Browser { child, socket, next_id: 0, errors: Vec::new(), _profile: profile };
+        let (socket, _) =
+            tungstenite::connect(ws_url.as_str()).context("connecting to DevTools")?;
+        let mut browser = Browser {
+            child,
+            socket,
+            next_id: 0,
+            errors: Vec::new(),
+            _profile: profile,
+        };
         for domain in ["Page.enable", "Runtime.enable", "Log.enable"] {
             browser.call(domain, json!({}))?;
         }
@@ -135,13 +155,20 @@ impl Browser {
         match event["method"].as_str() {
             Some("Runtime.exceptionThrown") => {
                 let d = &params["exceptionDetails"];
-                self.errors.push(format!("uncaught exception: {} {}", d["text"], d["exception"]["description"]));
+                self.errors.push(format!(
+                    "uncaught exception: {} {}",
+                    d["text"], d["exception"]["description"]
+                ));
             }
             Some("Runtime.consoleAPICalled") if params["type"] == "error" => {
-                self.errors.push(format!("console.error: {}", params["args"]));
+                self.errors
+                    .push(format!("console.error: {}", params["args"]));
             }
             Some("Log.entryAdded") if params["entry"]["level"] == "error" => {
-                self.errors.push(format!("{}: {}", params["entry"]["url"], params["entry"]["text"]));
+                self.errors.push(format!(
+                    "{}: {}",
+                    params["entry"]["url"], params["entry"]["text"]
+                ));
             }
             _ => {}
         }
@@ -160,7 +187,10 @@ impl Browser {
 
     /// Evaluates a JavaScript expression in the page and returns its value.
     pub fn eval(&mut self, expression: &str) -> anyhow::Result<Value> {
-        let r = self.call("Runtime.evaluate", json!({ "expression": expression, "returnByValue": true, "awaitPromise": true }))?;
+        let r = self.call(
+            "Runtime.evaluate",
+            json!({ "expression": expression, "returnByValue": true, "awaitPromise": true }),
+        )?;
         if let Some(e) = r.get("exceptionDetails") {
             bail!("`{expression}` threw {e}");
         }
@@ -201,7 +231,10 @@ fn http_get(port: u16, path: &str) -> anyhow::Result<String> {
     for _ in 0..50 {
         let stream = TcpStream::connect(("127.0.0.1", port))?;
         stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-        write!(&stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n")?;
+        write!(
+            &stream,
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+        )?;
         let mut reader = BufReader::new(stream);
         let mut length = 0;
         loop {
@@ -236,7 +269,10 @@ pub fn base64_decode(text: &str) -> anyhow::Result<Vec<u8>> {
             _ => bail!("not base64: {:?}", c as char),
         } as u32)
     };
-    let bytes: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace() && *b != b'=').collect();
+    let bytes: Vec<u8> = text
+        .bytes()
+        .filter(|b| !b.is_ascii_whitespace() && *b != b'=')
+        .collect();
     let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
     for chunk in bytes.chunks(4) {
         let mut n = 0u32;

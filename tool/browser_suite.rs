@@ -66,38 +66,96 @@ pub fn run(chromium: &Path, book: &Path, shots: &Path) -> anyhow::Result<Outcome
 
     b.viewport(1280, 900, false)?;
     for page in &pages {
-        let html = page.path.with_extension("html").to_string_lossy().replace('\\', "/");
+        let html = page
+            .path
+            .with_extension("html")
+            .to_string_lossy()
+            .replace('\\', "/");
         let url = format!("{base}{html}");
         b.open(&url).with_context(|| format!("opening {url}"))?;
         let errors = b.take_errors();
-        out.check(format!("{html} loads without console errors"), errors.is_empty(), || errors.join("; "));
+        out.check(
+            format!("{html} loads without console errors"),
+            errors.is_empty(),
+            || errors.join("; "),
+        );
 
-        let prose = b.eval(VISIBLE_PROSE)?.as_str().unwrap_or_default().to_string();
-        out.check(format!("{html} shows no raw TeX"), !prose.contains('$'), || {
-            let at = prose.find('$').unwrap_or(0);
-            format!("`$` in “{}”", prose[prose.floor_char_boundary(at.saturating_sub(30))..].chars().take(60).collect::<String>())
-        });
+        let prose = b
+            .eval(VISIBLE_PROSE)?
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        out.check(
+            format!("{html} shows no raw TeX"),
+            !prose.contains('$'),
+            || {
+                let at = prose.find('$').unwrap_or(0);
+                format!(
+                    "`$` in “{}”",
+                    prose[prose.floor_char_boundary(at.saturating_sub(30))..]
+                        .chars()
+                        .take(60)
+                        .collect::<String>()
+                )
+            },
+        );
         if summary::chapter_slug(&page.path).is_some() {
             let katex = b.eval("document.querySelectorAll('main .katex').length")?;
-            out.check(format!("{html} has typeset math"), katex.as_u64().unwrap_or(0) > 0, || "no .katex element".into());
+            out.check(
+                format!("{html} has typeset math"),
+                katex.as_u64().unwrap_or(0) > 0,
+                || "no .katex element".into(),
+            );
         }
 
         for img in b.eval(IMAGES)?.as_array().cloned().unwrap_or_default() {
             let src = img["src"].as_str().unwrap_or("?").to_string();
-            out.check(format!("{html}: {src} loads with a size"), img["ok"] == true, || format!("{}×{}", img["w"], img["h"]));
+            out.check(
+                format!("{html}: {src} loads with a size"),
+                img["ok"] == true,
+                || format!("{}×{}", img["w"], img["h"]),
+            );
             let alt = img["alt"].as_str().unwrap_or("").trim().to_string();
-            out.check(format!("{html}: {src} has alt text"), !alt.is_empty(), || "missing alt".into());
+            out.check(
+                format!("{html}: {src} has alt text"),
+                !alt.is_empty(),
+                || "missing alt".into(),
+            );
         }
 
         let s = b.eval(STRUCTURE)?;
-        out.check(format!("{html} declares its language"), s["lang"].as_str().is_some_and(|l| !l.is_empty()), || "no lang".into());
-        let levels: Vec<u64> = s["headings"].as_array().into_iter().flatten().filter_map(Value::as_u64).collect();
-        let skip = levels.windows(2).find(|w| w[1] > w[0] + 1).map(|w| (w[0], w[1]));
-        out.check(format!("{html} headings do not skip levels"), levels.first() == Some(&1) && skip.is_none(), || format!("levels {levels:?}"));
-        marks.extend(s["marks"].as_array().into_iter().flatten().filter_map(|m| m.as_str().map(|m| (html.clone(), m.to_string()))));
+        out.check(
+            format!("{html} declares its language"),
+            s["lang"].as_str().is_some_and(|l| !l.is_empty()),
+            || "no lang".into(),
+        );
+        let levels: Vec<u64> = s["headings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_u64)
+            .collect();
+        let skip = levels
+            .windows(2)
+            .find(|w| w[1] > w[0] + 1)
+            .map(|w| (w[0], w[1]));
+        out.check(
+            format!("{html} headings do not skip levels"),
+            levels.first() == Some(&1) && skip.is_none(),
+            || format!("levels {levels:?}"),
+        );
+        marks.extend(
+            s["marks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|m| m.as_str().map(|m| (html.clone(), m.to_string()))),
+        );
 
         if let Some(slug) = summary::chapter_slug(&page.path) {
-            for (name, width, height, mobile) in [("desktop", 1280, 900, false), ("phone", 390, 844, true)] {
+            for (name, width, height, mobile) in
+                [("desktop", 1280, 900, false), ("phone", 390, 844, true)]
+            {
                 b.viewport(width, height, mobile)?;
                 b.open(&url)?;
                 std::fs::write(shots.join(format!("{slug}-{name}.png")), b.screenshot()?)?;
@@ -113,24 +171,56 @@ pub fn run(chromium: &Path, book: &Path, shots: &Path) -> anyhow::Result<Outcome
         let url = format!("{base}{}", resolve(page, target));
         b.open(&url)?;
         let found = b.eval(&format!("document.getElementById('{anchor}') !== null"))?;
-        out.check(format!("{page}: claim mark {href} has its ledger row"), found == true, || "no such row".into());
+        out.check(
+            format!("{page}: claim mark {href} has its ledger row"),
+            found == true,
+            || "no such row".into(),
+        );
     }
-    out.check("the chapters have claim marks".into(), !marks.is_empty(), || "none found".into());
+    out.check(
+        "the chapters have claim marks".into(),
+        !marks.is_empty(),
+        || "none found".into(),
+    );
 
     // Figures are opaque in the light theme and in a dark one.
     for theme in ["light", "navy"] {
         b.open(&format!("{base}index.html"))?;
         b.eval(&format!("localStorage.setItem('mdbook-theme', '{theme}')"))?;
-        for page in pages.iter().filter(|p| summary::chapter_slug(&p.path).is_some()) {
-            let html = page.path.with_extension("html").to_string_lossy().replace('\\', "/");
+        for page in pages
+            .iter()
+            .filter(|p| summary::chapter_slug(&p.path).is_some())
+        {
+            let html = page
+                .path
+                .with_extension("html")
+                .to_string_lossy()
+                .replace('\\', "/");
             b.open(&format!("{base}{html}"))?;
-            for fig in b.eval(FIGURE_PIXELS)?.as_array().cloned().unwrap_or_default() {
-                let opaque = fig["px"].as_array().into_iter().flatten().all(|p| p[3] == 255);
+            for fig in b
+                .eval(FIGURE_PIXELS)?
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+            {
+                let opaque = fig["px"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .all(|p| p[3] == 255);
                 let untouched = fig["opacity"] == "1" && fig["filter"] == "none";
                 out.check(
-                    format!("{html} ({theme} theme): {} is opaque", fig["src"].as_str().unwrap_or("?")),
+                    format!(
+                        "{html} ({theme} theme): {} is opaque",
+                        fig["src"].as_str().unwrap_or("?")
+                    ),
                     opaque && untouched,
-                    || format!("corners {} opacity {} filter {} on page {}", fig["px"], fig["opacity"], fig["filter"], fig["page"]),
+                    || {
+                        format!(
+                            "corners {} opacity {} filter {} on page {}",
+                            fig["px"], fig["opacity"], fig["filter"], fig["page"]
+                        )
+                    },
                 );
             }
         }
@@ -143,7 +233,12 @@ pub fn run(chromium: &Path, book: &Path, shots: &Path) -> anyhow::Result<Outcome
         .wait_until("document.querySelectorAll('#mdbook-searchresults a').length > 0")
         .and_then(|_| b.eval("Array.from(document.querySelectorAll('#mdbook-searchresults a')).map(a => a.getAttribute('href'))"));
     let hrefs: Vec<String> = match results {
-        Ok(v) => v.as_array().into_iter().flatten().filter_map(|h| h.as_str().map(str::to_string)).collect(),
+        Ok(v) => v
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|h| h.as_str().map(str::to_string))
+            .collect(),
         Err(_) => Vec::new(),
     };
     out.check(
@@ -154,9 +249,17 @@ pub fn run(chromium: &Path, book: &Path, shots: &Path) -> anyhow::Result<Outcome
 
     // The print page holds every chapter.
     b.open(&format!("{base}print.html"))?;
-    let text = b.eval("document.querySelector('main').innerText")?.as_str().unwrap_or_default().to_string();
+    let text = b
+        .eval("document.querySelector('main').innerText")?
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     for page in &pages {
-        out.check(format!("print.html contains “{}”", page.title), text.contains(&page.title), || "missing".into());
+        out.check(
+            format!("print.html contains “{}”", page.title),
+            text.contains(&page.title),
+            || "missing".into(),
+        );
     }
     Ok(out)
 }
@@ -208,7 +311,13 @@ mod tests {
 
     #[test]
     fn resolves_relative_links() {
-        assert_eq!(resolve("ch02-softmax.html", "appendix/ledger.html"), "appendix/ledger.html");
-        assert_eq!(resolve("appendix/notation.html", "../appendix/ledger.html"), "appendix/ledger.html");
+        assert_eq!(
+            resolve("ch02-softmax.html", "appendix/ledger.html"),
+            "appendix/ledger.html"
+        );
+        assert_eq!(
+            resolve("appendix/notation.html", "../appendix/ledger.html"),
+            "appendix/ledger.html"
+        );
     }
 }

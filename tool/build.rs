@@ -14,7 +14,9 @@ pub fn build(root: &Path, dest: Option<&Path>) -> anyhow::Result<PathBuf> {
     }
     // Registered under the names book.toml gives them, these replace the
     // external commands mdBook would otherwise look for on PATH.
-    book.with_preprocessor(BookPreprocessor { root: root.to_path_buf() });
+    book.with_preprocessor(BookPreprocessor {
+        root: root.to_path_buf(),
+    });
     book.with_preprocessor(mdbook_katex::preprocess::KatexProcessor);
     book.build()?;
     Ok(book.build_dir_for("html"))

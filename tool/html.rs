@@ -32,7 +32,10 @@ pub struct Tag {
 
 impl Tag {
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -47,7 +50,9 @@ pub fn tags(html: &str) -> Vec<Tag> {
             rest = after.split_once("-->").map_or("", |(_, r)| r);
             continue;
         }
-        let name_len = rest.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(rest.len());
+        let name_len = rest
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(rest.len());
         if name_len == 0 {
             continue;
         }
@@ -70,7 +75,10 @@ fn attributes(mut s: &str) -> (Vec<(String, String)>, &str) {
         if s.is_empty() || s.starts_with('>') {
             return (attrs, s.get(1..).unwrap_or(""));
         }
-        let key_len = s.find(|c: char| c.is_whitespace() || c == '=' || c == '>' || c == '/').unwrap_or(s.len()).max(1);
+        let key_len = s
+            .find(|c: char| c.is_whitespace() || c == '=' || c == '>' || c == '/')
+            .unwrap_or(s.len())
+            .max(1);
         let key = s[..key_len].to_ascii_lowercase();
         s = s[key_len..].trim_start();
         let mut value = String::new();
@@ -82,7 +90,9 @@ fn attributes(mut s: &str) -> (Vec<(String, String)>, &str) {
                     (&v[1..end], v.get(end + 1..).unwrap_or(""))
                 }
                 _ => {
-                    let end = v.find(|c: char| c.is_whitespace() || c == '>').unwrap_or(v.len());
+                    let end = v
+                        .find(|c: char| c.is_whitespace() || c == '>')
+                        .unwrap_or(v.len());
                     (&v[..end], &v[end..])
                 }
             };
@@ -127,7 +137,11 @@ pub fn check(dir: &Path) -> std::io::Result<Vec<String>> {
     for file in &files {
         let html = std::fs::read_to_string(file)?;
         let tags = tags(&html);
-        let set = tags.iter().filter_map(|t| t.attr("id").or(t.attr("name"))).map(str::to_string).collect();
+        let set = tags
+            .iter()
+            .filter_map(|t| t.attr("id").or(t.attr("name")))
+            .map(str::to_string)
+            .collect();
         ids.insert(file.clone(), set);
         all_tags.push((file.clone(), html, tags));
     }
@@ -145,11 +159,17 @@ pub fn check(dir: &Path) -> std::io::Result<Vec<String>> {
             let remote = url.starts_with("//") || url.contains("://");
             if remote {
                 if remote_forbidden {
-                    problems.push(format!("{shown}: <{}> loads {url} from another host", tag.name));
+                    problems.push(format!(
+                        "{shown}: <{}> loads {url} from another host",
+                        tag.name
+                    ));
                 }
                 continue;
             }
-            if url.starts_with("mailto:") || url.starts_with("javascript:") || url.starts_with("data:") {
+            if url.starts_with("mailto:")
+                || url.starts_with("javascript:")
+                || url.starts_with("data:")
+            {
                 continue;
             }
             if let Some(problem) = resolve(dir, file, url, &ids) {
@@ -159,21 +179,33 @@ pub fn check(dir: &Path) -> std::io::Result<Vec<String>> {
         let text = prose_text(html);
         if let Some(at) = text.find('$') {
             let context: String = text[at.saturating_sub(40)..].chars().take(80).collect();
-            problems.push(format!("{shown}: raw `$` left outside code, math not typeset: …{}…", context.trim()));
+            problems.push(format!(
+                "{shown}: raw `$` left outside code, math not typeset: …{}…",
+                context.trim()
+            ));
         }
     }
     Ok(problems)
 }
 
 /// Why a local `url` in `file` does not resolve, if it does not.
-fn resolve(dir: &Path, file: &Path, url: &str, ids: &BTreeMap<PathBuf, BTreeSet<String>>) -> Option<String> {
+fn resolve(
+    dir: &Path,
+    file: &Path,
+    url: &str,
+    ids: &BTreeMap<PathBuf, BTreeSet<String>>,
+) -> Option<String> {
     let url = url.split('?').next().unwrap_or(url);
     let (path, fragment) = match url.split_once('#') {
         Some((p, f)) => (p, Some(f)),
         None => (url, None),
     };
     let base = file.parent().unwrap_or(dir);
-    let mut target = if path.is_empty() { file.to_path_buf() } else { normalize(&base.join(percent_decode(path))) };
+    let mut target = if path.is_empty() {
+        file.to_path_buf()
+    } else {
+        normalize(&base.join(percent_decode(path)))
+    };
     if target.is_dir() {
         target = target.join("index.html");
     }
@@ -211,7 +243,9 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%'
-            && let Some(v) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+            && let Some(v) = s
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
         {
             out.push(v);
             i += 3;
@@ -229,7 +263,9 @@ mod tests {
 
     #[test]
     fn reads_tags_and_attributes() {
-        let t = tags(r##"<!-- <a href="x"> --><a href="a.html#b" class=c>x</a><script>if (a<b) {}</script><img src='i.svg' alt="">"##);
+        let t = tags(
+            r##"<!-- <a href="x"> --><a href="a.html#b" class=c>x</a><script>if (a<b) {}</script><img src='i.svg' alt="">"##,
+        );
         let names: Vec<&str> = t.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["a", "script", "img"]);
         assert_eq!(t[0].attr("href"), Some("a.html#b"));
@@ -252,7 +288,11 @@ mod tests {
         let problems = check(&dir).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(problems.len(), 4, "{problems:#?}");
-        assert!(problems.iter().any(|p| p.contains("no element with id `nope`")));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("no element with id `nope`"))
+        );
         assert!(problems.iter().any(|p| p.contains("gone.html")));
         assert!(problems.iter().any(|p| p.contains("another host")));
         assert!(problems.iter().any(|p| p.contains("raw `$`")));

@@ -58,10 +58,16 @@ impl Ledger {
         let mut out = self.errors.clone();
         for (id, places) in &self.duplicates {
             let places: Vec<String> = places.iter().map(|l| l.to_string()).collect();
-            out.push(format!("claim `{id}` is declared more than once: {}", places.join(", ")));
+            out.push(format!(
+                "claim `{id}` is declared more than once: {}",
+                places.join(", ")
+            ));
         }
         for e in self.unchecked() {
-            out.push(format!("{}: claim `{}` is checked by no doctest", e.declared, e.claim.id));
+            out.push(format!(
+                "{}: claim `{}` is checked by no doctest",
+                e.declared, e.claim.id
+            ));
         }
         for (id, at) in &self.unknown_checks {
             out.push(format!("{at}: checks claim `{id}`, which is not declared"));
@@ -110,7 +116,9 @@ impl Ledger {
 pub fn checks_in(text: &str) -> Vec<(String, usize)> {
     let mut found = Vec::new();
     for span in markdown::scan(text) {
-        let Kind::Fence { info, body_line } = &span.kind else { continue };
+        let Kind::Fence { info, body_line } = &span.kind else {
+            continue;
+        };
         if info.split(',').next().map(str::trim) != Some("rust") {
             continue;
         }
@@ -138,7 +146,10 @@ pub fn collect(root: &Path) -> std::io::Result<Ledger> {
     let mut files = crate::markdown_files(root)?;
     // Pages in book order first, then any other markdown (which should hold no claims).
     let order = |f: &std::path::PathBuf| {
-        pages.iter().position(|p| Path::new("src").join(&p.path) == *f).unwrap_or(usize::MAX)
+        pages
+            .iter()
+            .position(|p| Path::new("src").join(&p.path) == *f)
+            .unwrap_or(usize::MAX)
     };
     files.sort_by_key(|f| (order(f), f.clone()));
 
@@ -155,7 +166,10 @@ pub fn collect(root: &Path) -> std::io::Result<Ledger> {
         match claims::parse(&text) {
             Ok(declared) => {
                 for claim in declared {
-                    let declared = Location { file: label.clone(), line: claim.line };
+                    let declared = Location {
+                        file: label.clone(),
+                        line: claim.line,
+                    };
                     ledger.entries.push(Entry {
                         claim,
                         chapter: chapter.clone(),
@@ -168,21 +182,31 @@ pub fn collect(root: &Path) -> std::io::Result<Ledger> {
             Err(e) => ledger.errors.push(format!("{label}:{e}")),
         }
         for (id, line) in checks_in(&text) {
-            checks.entry(id).or_default().push(Location { file: label.clone(), line });
+            checks.entry(id).or_default().push(Location {
+                file: label.clone(),
+                line,
+            });
         }
     }
 
     let mut seen: BTreeMap<String, Vec<Location>> = BTreeMap::new();
     for e in &ledger.entries {
-        seen.entry(e.claim.id.clone()).or_default().push(e.declared.clone());
+        seen.entry(e.claim.id.clone())
+            .or_default()
+            .push(e.declared.clone());
     }
-    ledger.duplicates = seen.into_iter().filter(|(_, places)| places.len() > 1).collect();
+    ledger.duplicates = seen
+        .into_iter()
+        .filter(|(_, places)| places.len() > 1)
+        .collect();
     for e in &mut ledger.entries {
         e.checked_by = checks.get(&e.claim.id).cloned().unwrap_or_default();
     }
     for (id, places) in checks {
         if !ledger.entries.iter().any(|e| e.claim.id == id) {
-            ledger.unknown_checks.extend(places.into_iter().map(|at| (id.clone(), at)));
+            ledger
+                .unknown_checks
+                .extend(places.into_iter().map(|at| (id.clone(), at)));
         }
     }
     Ok(ledger)

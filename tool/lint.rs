@@ -14,9 +14,31 @@ pub struct Finding {
 
 /// Words after which a number is a reference, not a quantity.
 const REFERENCE_WORDS: &[&str] = &[
-    "chapter", "chapters", "section", "sections", "§", "figure", "figures", "exercise",
-    "exercises", "equation", "equations", "table", "tables", "appendix", "part", "theorem",
-    "lemma", "step", "steps", "line", "lines", "issue", "issues", "page", "pages",
+    "chapter",
+    "chapters",
+    "section",
+    "sections",
+    "§",
+    "figure",
+    "figures",
+    "exercise",
+    "exercises",
+    "equation",
+    "equations",
+    "table",
+    "tables",
+    "appendix",
+    "part",
+    "theorem",
+    "lemma",
+    "step",
+    "steps",
+    "line",
+    "lines",
+    "issue",
+    "issues",
+    "page",
+    "pages",
 ];
 
 /// Words that continue a list of references ("chapters 3 and 4", "3 to 7").
@@ -47,11 +69,15 @@ pub fn lint(text: &str) -> Vec<Finding> {
             if in_references.is_some() {
                 continue;
             }
-            findings.extend(bare_numbers(raw, at_line_start).into_iter().map(|number| Finding {
-                line,
-                context: raw.trim().chars().take(80).collect(),
-                number,
-            }));
+            findings.extend(
+                bare_numbers(raw, at_line_start)
+                    .into_iter()
+                    .map(|number| Finding {
+                        line,
+                        context: raw.trim().chars().take(80).collect(),
+                        number,
+                    }),
+            );
         }
     }
     findings
@@ -98,7 +124,11 @@ fn tokens(line: &str) -> Vec<Token<'_>> {
                 }
             }
             let text = &line[start..end];
-            out.push(if all_digits { Token::Number(text) } else { Token::Word(text) });
+            out.push(if all_digits {
+                Token::Number(text)
+            } else {
+                Token::Word(text)
+            });
         } else {
             out.push(Token::Symbol(&line[start..start + c.len_utf8()]));
         }
@@ -117,8 +147,13 @@ fn bare_numbers(line: &str, at_line_start: bool) -> Vec<String> {
     let mut in_reference = false;
     for (i, tok) in toks.iter().enumerate() {
         match tok {
-            Token::Word(w) => in_reference = REFERENCE_WORDS.contains(&w.to_lowercase().as_str()) || (in_reference && CONNECTORS.contains(w)),
-            Token::Symbol(s) => in_reference = (in_reference && CONNECTORS.contains(s)) || *s == "§",
+            Token::Word(w) => {
+                in_reference = REFERENCE_WORDS.contains(&w.to_lowercase().as_str())
+                    || (in_reference && CONNECTORS.contains(w))
+            }
+            Token::Symbol(s) => {
+                in_reference = (in_reference && CONNECTORS.contains(s)) || *s == "§"
+            }
             Token::Number(n) => {
                 let list_marker = at_line_start
                     && i == 0
@@ -144,7 +179,14 @@ mod tests {
     #[test]
     fn flags_a_bare_number_with_its_line() {
         let f = lint("Intro.\n\nA net of about 37 layers.\n");
-        assert_eq!(f, [Finding { line: 3, number: "37".into(), context: "A net of about 37 layers.".into() }]);
+        assert_eq!(
+            f,
+            [Finding {
+                line: 3,
+                number: "37".into(),
+                context: "A net of about 37 layers.".into()
+            }]
+        );
     }
 
     #[test]
@@ -178,7 +220,13 @@ mod tests {
     #[test]
     fn exempts_the_references_section_until_a_sibling_heading() {
         let text = "## References\n\nCybenko, G. Math. Control 2(4), 303–314.\n### Books\n5 pages\n## Next\nnow 6\n";
-        assert_eq!(lint(text).iter().map(|f| (f.line, f.number.as_str())).collect::<Vec<_>>(), [(7, "6")]);
+        assert_eq!(
+            lint(text)
+                .iter()
+                .map(|f| (f.line, f.number.as_str()))
+                .collect::<Vec<_>>(),
+            [(7, "6")]
+        );
     }
 
     #[test]

@@ -10,7 +10,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(version, about = "Opening the Black Box: run every chapter, draw every figure, build and check the book.")]
+#[command(
+    version,
+    about = "Opening the Black Box: run every chapter, draw every figure, build and check the book."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -85,7 +88,12 @@ fn run(command: Command) -> Result<(), Box<dyn Error>> {
                 let figures = (chapter.figures)()?;
                 let dir = book_support::figure::directory(chapter.slug);
                 let changed = book_support::figure::write_all(&dir, &figures)?;
-                println!("{}: {} figures, {} rewritten", chapter.slug, figures.len(), changed.len());
+                println!(
+                    "{}: {} figures, {} rewritten",
+                    chapter.slug,
+                    figures.len(),
+                    changed.len()
+                );
             }
         }
         Command::Build { dest } => {
@@ -107,7 +115,13 @@ fn run(command: Command) -> Result<(), Box<dyn Error>> {
             for file in black_box::markdown_files(&root)? {
                 let text = std::fs::read_to_string(root.join(&file))?;
                 for f in lint::lint(&text) {
-                    problems.push(format!("{}:{}: bare number `{}` in \"{}\"", file.display(), f.line, f.number, f.context));
+                    problems.push(format!(
+                        "{}:{}: bare number `{}` in \"{}\"",
+                        file.display(),
+                        f.line,
+                        f.number,
+                        f.context
+                    ));
                 }
             }
             fail_on(problems, "lint")?;
@@ -116,15 +130,26 @@ fn run(command: Command) -> Result<(), Box<dyn Error>> {
         Command::Check { dir } => {
             let dir = dir.unwrap_or_else(book_dir);
             if !dir.join("index.html").is_file() {
-                return Err(format!("no built book in {} (run `cargo run --release -- build`)", dir.display()).into());
+                return Err(format!(
+                    "no built book in {} (run `cargo run --release -- build`)",
+                    dir.display()
+                )
+                .into());
             }
             fail_on(html::check(&dir)?, "check")?;
-            println!("check: {} pages, every link and anchor resolves", html::pages(&dir)?.len());
+            println!(
+                "check: {} pages, every link and anchor resolves",
+                html::pages(&dir)?.len()
+            );
         }
         Command::Browser { dir } => {
             let dir = dir.unwrap_or_else(book_dir);
             if !dir.join("index.html").is_file() {
-                return Err(format!("no built book in {} (run `cargo run --release -- build`)", dir.display()).into());
+                return Err(format!(
+                    "no built book in {} (run `cargo run --release -- build`)",
+                    dir.display()
+                )
+                .into());
             }
             let chromium = browser::find_chromium()?;
             let shots = root.join("target/screenshots");
@@ -132,8 +157,16 @@ fn run(command: Command) -> Result<(), Box<dyn Error>> {
             for f in &outcome.failures {
                 eprintln!("FAILED {f}");
             }
-            println!("screenshots: {} in {}", outcome.screenshots, shots.display());
-            println!("browser: {} passed, {} failed", outcome.passed, outcome.failures.len());
+            println!(
+                "screenshots: {} in {}",
+                outcome.screenshots,
+                shots.display()
+            );
+            println!(
+                "browser: {} passed, {} failed",
+                outcome.passed,
+                outcome.failures.len()
+            );
             if !outcome.failures.is_empty() {
                 return Err("browser checks failed".into());
             }

@@ -36,8 +36,12 @@ impl Preprocessor for BookPreprocessor {
         }
         let mut failure = None;
         book.for_each_mut(|item| {
-            let BookItem::Chapter(chapter) = item else { return };
-            let Some(path) = chapter.source_path.clone().or_else(|| chapter.path.clone()) else { return };
+            let BookItem::Chapter(chapter) = item else {
+                return;
+            };
+            let Some(path) = chapter.source_path.clone().or_else(|| chapter.path.clone()) else {
+                return;
+            };
             if failure.is_some() {
                 return;
             }
@@ -78,7 +82,9 @@ pub fn expand(content: &str, page: &Path, root: &Path, ledger: &Ledger) -> anyho
                 }
                 out.push_str(args);
             }
-            "listing" => out.push_str(&listing(root, args).with_context(|| format!("line {line}"))?),
+            "listing" => {
+                out.push_str(&listing(root, args).with_context(|| format!("line {line}"))?)
+            }
             "ledger" => out.push_str(&ledger_table(ledger, &to_root)),
             _ if MDBOOK_DIRECTIVES.contains(&name) => out.push_str(span.text),
             _ => bail!("line {line}: unknown directive `{{{{#{name}}}}}`"),
@@ -129,7 +135,8 @@ pub fn listing(root: &Path, args: &str) -> anyhow::Result<String> {
         Some((file, anchor)) => (file, Some(anchor)),
         None => (args, None),
     };
-    let text = std::fs::read_to_string(root.join(file)).with_context(|| format!("listing `{file}`"))?;
+    let text =
+        std::fs::read_to_string(root.join(file)).with_context(|| format!("listing `{file}`"))?;
     let is_marker = |l: &str| l.contains("ANCHOR:") || l.contains("ANCHOR_END:");
     let body: Vec<&str> = match anchor {
         None => text.lines().filter(|l| !is_marker(l)).collect(),
@@ -140,7 +147,10 @@ pub fn listing(root: &Path, args: &str) -> anyhow::Result<String> {
             if lines.next().is_none() {
                 bail!("listing `{file}`: no `// ANCHOR: {anchor}`");
             }
-            let region: Vec<&str> = lines.clone().take_while(|l| !l.trim_end().ends_with(&end)).collect();
+            let region: Vec<&str> = lines
+                .clone()
+                .take_while(|l| !l.trim_end().ends_with(&end))
+                .collect();
             if lines.nth(region.len()).is_none() {
                 bail!("listing `{file}`: no `// ANCHOR_END: {anchor}`");
             }
@@ -176,7 +186,11 @@ fn ledger_table(ledger: &Ledger, to_root: &str) -> String {
             );
         }
         let html_page = Path::new(&e.page).with_extension("html");
-        let checks: Vec<String> = e.checked_by.iter().map(|l| format!("<code>{l}</code>")).collect();
+        let checks: Vec<String> = e
+            .checked_by
+            .iter()
+            .map(|l| format!("<code>{l}</code>"))
+            .collect();
         let _ = writeln!(
             out,
             "<tr id=\"ledger-{id}\"><td><a href=\"{to_root}{page}#claim-{id}\"><code>{id}</code></a></td><td>{value}</td><td>{rule}</td><td><code>{declared}</code></td><td>{checks}</td></tr>",
@@ -184,7 +198,10 @@ fn ledger_table(ledger: &Ledger, to_root: &str) -> String {
             page = html_page.display(),
             value = number_html(&e.claim.printed),
             rule = match e.claim.rule {
-                Rule::Bound(_) => e.claim.to_string().replace(&e.claim.printed, &number_html(&e.claim.printed)),
+                Rule::Bound(_) => e
+                    .claim
+                    .to_string()
+                    .replace(&e.claim.printed, &number_html(&e.claim.printed)),
                 _ => e.claim.rule_text(),
             },
             declared = e.declared,
@@ -223,7 +240,13 @@ mod tests {
     fn expands_claims_numbers_and_leaves_code_alone() {
         let ledger = Ledger::default();
         let page = Path::new("appendix/x.md");
-        let out = expand("a {{#claim pi-ish 3.14 ± 0.01}} b {{#num 7}}\n```text\n{{#num 8}}\n```\n", page, Path::new("."), &ledger).unwrap();
+        let out = expand(
+            "a {{#claim pi-ish 3.14 ± 0.01}} b {{#num 7}}\n```text\n{{#num 8}}\n```\n",
+            page,
+            Path::new("."),
+            &ledger,
+        )
+        .unwrap();
         assert!(out.contains(r#"id="claim-pi-ish">3.14<a class="claim-mark" href="../appendix/ledger.html#ledger-pi-ish""#), "{out}");
         assert!(out.contains(" b 7\n```text\n{{#num 8}}"), "{out}");
     }
@@ -232,17 +255,32 @@ mod tests {
     fn rejects_unknown_directives_and_bad_claims() {
         let ledger = Ledger::default();
         let p = Path::new("a.md");
-        assert!(expand("{{#clam x 1}}", p, Path::new("."), &ledger).unwrap_err().to_string().contains("unknown directive"));
+        assert!(
+            expand("{{#clam x 1}}", p, Path::new("."), &ledger)
+                .unwrap_err()
+                .to_string()
+                .contains("unknown directive")
+        );
         assert!(expand("{{#claim x}}", p, Path::new("."), &ledger).is_err());
-        assert_eq!(expand("{{#include f.rs}}", p, Path::new("."), &ledger).unwrap(), "{{#include f.rs}}");
+        assert_eq!(
+            expand("{{#include f.rs}}", p, Path::new("."), &ledger).unwrap(),
+            "{{#include f.rs}}"
+        );
     }
 
     #[test]
     fn listing_extracts_an_anchored_region_dedented() {
         let dir = std::env::temp_dir().join(format!("listing-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("f.rs"), "a\n    // ANCHOR: f\n    fn f() {\n        1\n    }\n    // ANCHOR_END: f\nb\n").unwrap();
-        assert_eq!(listing(&dir, "f.rs:f").unwrap(), "```rust\nfn f() {\n    1\n}\n```");
+        std::fs::write(
+            dir.join("f.rs"),
+            "a\n    // ANCHOR: f\n    fn f() {\n        1\n    }\n    // ANCHOR_END: f\nb\n",
+        )
+        .unwrap();
+        assert_eq!(
+            listing(&dir, "f.rs:f").unwrap(),
+            "```rust\nfn f() {\n    1\n}\n```"
+        );
         assert!(listing(&dir, "f.rs:g").is_err());
         assert!(listing(&dir, "missing.rs:f").is_err());
         std::fs::remove_dir_all(dir).unwrap();

@@ -42,7 +42,11 @@ pub fn resolve(dir: &Path, request_path: &str) -> Option<PathBuf> {
 /// Serves `dir` on `127.0.0.1:port` until the process is stopped.
 pub fn serve(dir: &Path, port: u16) -> std::io::Result<()> {
     let listener = TcpListener::bind(("127.0.0.1", port))?;
-    println!("serving {} at http://127.0.0.1:{}/ (Ctrl-C to stop)", dir.display(), listener.local_addr()?.port());
+    println!(
+        "serving {} at http://127.0.0.1:{}/ (Ctrl-C to stop)",
+        dir.display(),
+        listener.local_addr()?.port()
+    );
     serve_on(listener, dir)
 }
 
@@ -64,9 +68,17 @@ fn answer(dir: &Path, mut stream: TcpStream) -> std::io::Result<()> {
     let (status, kind, body) = match (method, resolve(dir, target)) {
         ("GET" | "HEAD", Some(file)) => ("200 OK", content_type(&file), std::fs::read(&file)?),
         ("GET" | "HEAD", None) => ("404 Not Found", "text/plain", b"not found\n".to_vec()),
-        _ => ("405 Method Not Allowed", "text/plain", b"only GET\n".to_vec()),
+        _ => (
+            "405 Method Not Allowed",
+            "text/plain",
+            b"only GET\n".to_vec(),
+        ),
     };
-    write!(stream, "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len())?;
+    write!(
+        stream,
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
     if method != "HEAD" {
         stream.write_all(&body)?;
     }

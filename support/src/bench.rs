@@ -32,7 +32,12 @@ pub fn measure<T>(samples: usize, mut f: impl FnMut() -> T) -> Timing {
         })
         .collect();
     times.sort();
-    Timing { median: times[samples / 2], q1: times[samples / 4], q3: times[3 * samples / 4], samples }
+    Timing {
+        median: times[samples / 2],
+        q1: times[samples / 4],
+        q3: times[3 * samples / 4],
+        samples,
+    }
 }
 
 /// Measures and prints one line: name, median and interquartile range.

@@ -120,8 +120,12 @@ impl std::error::Error for ParseError {}
 pub fn parse_declaration(args: &str, line: usize) -> Result<Claim, ParseError> {
     let err = |message: String| ParseError { line, message };
     let mut words = args.split_whitespace();
-    let id = words.next().ok_or_else(|| err("a claim needs an id and a value".into()))?;
-    if !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    let id = words
+        .next()
+        .ok_or_else(|| err("a claim needs an id and a value".into()))?;
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         || !id.starts_with(|c: char| c.is_ascii_lowercase())
     {
         return Err(err(format!(
@@ -151,7 +155,9 @@ pub fn parse_declaration(args: &str, line: usize) -> Result<Claim, ParseError> {
             };
             match rule {
                 Rule::Absolute(t) | Rule::Relative(t) if !(t.is_finite() && t > 0.0) => {
-                    return Err(err(format!("claim `{id}`: tolerance must be positive and finite")));
+                    return Err(err(format!(
+                        "claim `{id}`: tolerance must be positive and finite"
+                    )));
                 }
                 _ => {}
             }
@@ -168,7 +174,13 @@ pub fn parse_declaration(args: &str, line: usize) -> Result<Claim, ParseError> {
     if value.is_nan() && rule != Rule::Exact {
         return Err(err(format!("claim `{id}`: a NaN claim can only be exact")));
     }
-    Ok(Claim { id: id.to_string(), printed: printed.to_string(), value, rule, line })
+    Ok(Claim {
+        id: id.to_string(),
+        printed: printed.to_string(),
+        value,
+        rule,
+        line,
+    })
 }
 
 /// Every claim declared in a markdown text, in order.
@@ -202,7 +214,10 @@ pub fn check(file: &str, markdown_text: &str, id: &str, computed: impl Measured)
     let claims = parse(markdown_text).unwrap_or_else(|e| panic!("{file}:{e}"));
     let Some(claim) = claims.iter().find(|c| c.id == id) else {
         let ids: Vec<&str> = claims.iter().map(|c| c.id.as_str()).collect();
-        panic!("claim `{id}` is not declared in {file} (declared there: {})", ids.join(", "));
+        panic!(
+            "claim `{id}` is not declared in {file} (declared there: {})",
+            ids.join(", ")
+        );
     };
     if !claim.holds(computed) {
         panic!(
@@ -252,7 +267,18 @@ mod tests {
 
     #[test]
     fn rejects_malformed_declarations() {
-        for bad in ["", "A 1", "9a 1", "a", "a x", "a 1 ± 0", "a 1 ± -1", "a 1 ± NaN", "a 1 2", "a < NaN"] {
+        for bad in [
+            "",
+            "A 1",
+            "9a 1",
+            "a",
+            "a x",
+            "a 1 ± 0",
+            "a 1 ± -1",
+            "a 1 ± NaN",
+            "a 1 2",
+            "a < NaN",
+        ] {
             assert!(parse_declaration(bad, 7).is_err(), "accepted `{bad}`");
         }
         assert_eq!(parse_declaration("a", 7).unwrap_err().line, 7);
@@ -284,7 +310,13 @@ mod tests {
             .unwrap_err()
             .downcast::<String>()
             .unwrap();
-        assert!(msg.contains("`answer`") && msg.contains("42") && msg.contains("43") && msg.contains("ch.md:2"), "{msg}");
+        assert!(
+            msg.contains("`answer`")
+                && msg.contains("42")
+                && msg.contains("43")
+                && msg.contains("ch.md:2"),
+            "{msg}"
+        );
         check("ch.md", md, "answer", 42.25);
     }
 

@@ -37,7 +37,10 @@ impl Chapter {
         print!("{}", (self.report)()?);
         if !output.no_figures {
             let figures = (self.figures)()?;
-            let dir = output.figures_dir.clone().unwrap_or_else(|| figure::directory(self.slug));
+            let dir = output
+                .figures_dir
+                .clone()
+                .unwrap_or_else(|| figure::directory(self.slug));
             let changed = figure::write_all(&dir, &figures)?;
             println!(
                 "figures: {} drawn, {} rewritten in {}",
@@ -87,18 +90,28 @@ pub fn report_exit(result: Result<(), Box<dyn Error>>) -> ExitCode {
 mod tests {
     use super::*;
 
-    const CHAPTER: Chapter = Chapter { slug: "ch00-test", report: || Ok(String::new()), figures: || Ok(Vec::new()) };
+    const CHAPTER: Chapter = Chapter {
+        slug: "ch00-test",
+        report: || Ok(String::new()),
+        figures: || Ok(Vec::new()),
+    };
 
     #[test]
     fn parses_the_shared_flags() {
-        let out = CHAPTER.parse(["ch00", "--no-figures", "--figures-dir", "/tmp/x"]).unwrap();
+        let out = CHAPTER
+            .parse(["ch00", "--no-figures", "--figures-dir", "/tmp/x"])
+            .unwrap();
         assert!(out.no_figures);
         assert_eq!(out.figures_dir, Some(PathBuf::from("/tmp/x")));
     }
 
     #[test]
     fn bad_flags_are_usage_errors_with_status_2() {
-        for args in [&["ch00", "--bogus"][..], &["ch00", "--figures-dir"], &["ch00", "extra"]] {
+        for args in [
+            &["ch00", "--bogus"][..],
+            &["ch00", "--figures-dir"],
+            &["ch00", "extra"],
+        ] {
             let err = CHAPTER.parse(args).unwrap_err();
             assert_eq!(err.exit_code(), 2, "{args:?}");
         }

@@ -96,14 +96,21 @@ mod tests {
     fn drawing_is_deterministic_and_opaque() {
         let (a, b) = (sample(), sample());
         assert_eq!(a, b);
-        assert!(a.svg.contains("<svg") && a.svg.contains(r##"fill="#FFFFFF""##), "{}", a.svg);
+        assert!(
+            a.svg.contains("<svg") && a.svg.contains(r##"fill="#FFFFFF""##),
+            "{}",
+            a.svg
+        );
     }
 
     #[test]
     fn write_all_rewrites_only_changed_files() {
         let dir = std::env::temp_dir().join(format!("figure-test-{}", std::process::id()));
         let fig = sample();
-        assert_eq!(write_all(&dir, std::slice::from_ref(&fig)).unwrap().len(), 1);
+        assert_eq!(
+            write_all(&dir, std::slice::from_ref(&fig)).unwrap().len(),
+            1
+        );
         assert!(write_all(&dir, &[fig]).unwrap().is_empty());
         std::fs::remove_dir_all(dir).unwrap();
     }

@@ -47,26 +47,31 @@ pub fn scan<'a>(src: &'a str) -> Vec<Span<'a>> {
 
     let flush = |spans: &mut Vec<Span<'a>>, from: usize, to: usize, line: usize| {
         if to > from {
-            spans.push(Span { kind: Kind::Prose, text: &src[from..to], line });
+            spans.push(Span {
+                kind: Kind::Prose,
+                text: &src[from..to],
+                line,
+            });
         }
     };
 
     while i < bytes.len() {
-        if at_line_start {
-            if let Some((fence_end, info, lines)) = fence_at(src, i) {
-                flush(&mut spans, prose_start, i, prose_line);
-                spans.push(Span {
-                    kind: Kind::Fence { info, body_line: line + 1 },
-                    text: &src[i..fence_end],
-                    line,
-                });
-                line += lines;
-                i = fence_end;
-                prose_start = i;
-                prose_line = line;
-                at_line_start = true;
-                continue;
-            }
+        if at_line_start && let Some((fence_end, info, lines)) = fence_at(src, i) {
+            flush(&mut spans, prose_start, i, prose_line);
+            spans.push(Span {
+                kind: Kind::Fence {
+                    info,
+                    body_line: line + 1,
+                },
+                text: &src[i..fence_end],
+                line,
+            });
+            line += lines;
+            i = fence_end;
+            prose_start = i;
+            prose_line = line;
+            at_line_start = true;
+            continue;
         }
         let c = bytes[i];
         let found = match c {
@@ -84,7 +89,10 @@ pub fn scan<'a>(src: &'a str) -> Vec<Span<'a>> {
             b'<' if src[i..].starts_with("<!--") => {
                 delimited(src, i, "<!--", "-->").map(|e| (e, Kind::Html))
             }
-            b'<' if bytes.get(i + 1).is_some_and(|b| b.is_ascii_alphabetic() || *b == b'/') => {
+            b'<' if bytes
+                .get(i + 1)
+                .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'/') =>
+            {
                 delimited(src, i, "<", ">").map(|e| (e, Kind::Html))
             }
             b'(' if i > 0 && bytes[i - 1] == b']' => {
@@ -94,7 +102,11 @@ pub fn scan<'a>(src: &'a str) -> Vec<Span<'a>> {
         };
         if let Some((end, kind)) = found {
             flush(&mut spans, prose_start, i, prose_line);
-            spans.push(Span { kind, text: &src[i..end], line });
+            spans.push(Span {
+                kind,
+                text: &src[i..end],
+                line,
+            });
             line += src[i..end].matches('\n').count();
             i = end;
             prose_start = i;
@@ -132,7 +144,9 @@ fn fence_at(src: &str, start: usize) -> Option<(usize, String, usize)> {
     let mut offset = first_line_end;
     let mut lines = 1;
     while offset < rest.len() {
-        let line_end = rest[offset..].find('\n').map_or(rest.len(), |n| offset + n + 1);
+        let line_end = rest[offset..]
+            .find('\n')
+            .map_or(rest.len(), |n| offset + n + 1);
         lines += 1;
         let candidate = rest[offset..line_end].trim();
         if candidate.starts_with(&closing) && candidate.trim_start_matches(marker).is_empty() {
@@ -186,7 +200,8 @@ mod tests {
 
     #[test]
     fn spans_cover_the_text_in_order() {
-        let src = "a `b` $c$ {{#claim x 1}} <br> [l](u)\n```rust\nlet x = 1;\n```\nend $$\nd\n$$ e\n";
+        let src =
+            "a `b` $c$ {{#claim x 1}} <br> [l](u)\n```rust\nlet x = 1;\n```\nend $$\nd\n$$ e\n";
         let joined: String = scan(src).iter().map(|s| s.text).collect();
         assert_eq!(joined, src);
     }
@@ -203,8 +218,17 @@ mod tests {
     #[test]
     fn fences_record_info_and_lines() {
         let spans = scan("p\n\n```rust,ignore\nx\n```\nq 7\n");
-        let fence = spans.iter().find(|s| matches!(s.kind, Kind::Fence { .. })).unwrap();
-        assert_eq!(fence.kind, Kind::Fence { info: "rust,ignore".into(), body_line: 4 });
+        let fence = spans
+            .iter()
+            .find(|s| matches!(s.kind, Kind::Fence { .. }))
+            .unwrap();
+        assert_eq!(
+            fence.kind,
+            Kind::Fence {
+                info: "rust,ignore".into(),
+                body_line: 4
+            }
+        );
         assert_eq!(fence.line, 3);
         let last = spans.last().unwrap();
         assert_eq!((last.text, last.line), ("q 7\n", 6));
@@ -219,17 +243,28 @@ mod tests {
 
     #[test]
     fn escaped_dollar_and_lone_symbols_are_prose() {
-        assert!(kinds("costs \\$5 and 3 < 4").iter().all(|(k, _)| *k == Kind::Prose));
+        assert!(
+            kinds("costs \\$5 and 3 < 4")
+                .iter()
+                .all(|(k, _)| *k == Kind::Prose)
+        );
     }
 
     #[test]
     fn inline_spans_do_not_cross_paragraphs() {
-        assert!(kinds("a $ b\n\nc $ d").iter().all(|(k, _)| *k == Kind::Prose));
+        assert!(
+            kinds("a $ b\n\nc $ d")
+                .iter()
+                .all(|(k, _)| *k == Kind::Prose)
+        );
     }
 
     #[test]
     fn directive_splits_name_and_arguments() {
-        assert_eq!(directive("{{#claim id 1.5 ± 0.1}}"), Some(("claim", "id 1.5 ± 0.1")));
+        assert_eq!(
+            directive("{{#claim id 1.5 ± 0.1}}"),
+            Some(("claim", "id 1.5 ± 0.1"))
+        );
         assert_eq!(directive("{{#ledger}}"), Some(("ledger", "")));
         assert_eq!(directive("{{ nope }}"), None);
     }
