@@ -228,6 +228,19 @@ pub fn check(file: &str, markdown_text: &str, id: &str, computed: impl Measured)
     }
 }
 
+/// The declared absolute tolerance of claim `id` (a relative one times the
+/// declared value). `None` for exact claims, bounds and unknown ids.
+/// Statistical doctests use it to show that the declared tolerance covers
+/// four standard errors of what they measured.
+pub fn tolerance(markdown_text: &str, id: &str) -> Option<f64> {
+    let claims = parse(markdown_text).ok()?;
+    match claims.iter().find(|c| c.id == id)?.rule {
+        Rule::Absolute(t) => Some(t),
+        Rule::Relative(t) => Some(t * claims.iter().find(|c| c.id == id)?.value.abs()),
+        Rule::Exact | Rule::Bound(_) => None,
+    }
+}
+
 /// Defines, in a chapter crate, the chapter's markdown and its `claim`
 /// function. `chapter!("ch02-softmax.md")` reads `src/ch02-softmax.md` at the
 /// workspace root.
@@ -242,6 +255,13 @@ macro_rules! chapter {
         /// prose declares; panics with both values when it does not hold.
         pub fn claim(id: &str, computed: impl $crate::claims::Measured) {
             $crate::claims::check(concat!("src/", $file), MARKDOWN, id, computed)
+        }
+
+        /// The declared absolute tolerance of claim `id`; panics if the
+        /// claim is not declared with a tolerance.
+        pub fn declared_tolerance(id: &str) -> f64 {
+            $crate::claims::tolerance(MARKDOWN, id)
+                .unwrap_or_else(|| panic!("claim `{id}` is not declared with a tolerance in src/{}", $file))
         }
     };
 }
@@ -318,6 +338,15 @@ mod tests {
             "{msg}"
         );
         check("ch.md", md, "answer", 42.25);
+    }
+
+    #[test]
+    fn tolerance_reads_absolute_and_relative_declarations() {
+        let md = "{{#claim a 2 ± 0.5}} {{#claim b 200 ± 1%}} {{#claim c 3}}";
+        assert_eq!(tolerance(md, "a"), Some(0.5));
+        assert_eq!(tolerance(md, "b"), Some(2.0));
+        assert_eq!(tolerance(md, "c"), None);
+        assert_eq!(tolerance(md, "d"), None);
     }
 
     #[test]

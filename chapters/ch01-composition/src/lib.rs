@@ -18,7 +18,6 @@ pub use sawtooth::*;
 pub use universal::*;
 
 use book_support::Figure;
-use book_support::claims::{self, Rule};
 use std::error::Error;
 use std::fmt::Write;
 
@@ -28,21 +27,6 @@ pub const CHAPTER: book_support::cli::Chapter = book_support::cli::Chapter {
     report,
     figures,
 };
-
-/// The absolute tolerance the chapter's prose declares for the claim `id`
-/// (a relative tolerance is converted with the declared value). NaN when
-/// the claim is not declared or is exact or a bound. Statistical doctests
-/// use it to check that the declared tolerance covers four standard errors.
-pub fn declared_tolerance(id: &str) -> f64 {
-    let Ok(all) = claims::parse(MARKDOWN) else {
-        return f64::NAN;
-    };
-    match all.iter().find(|c| c.id == id).map(|c| (c.rule, c.value)) {
-        Some((Rule::Absolute(t), _)) => t,
-        Some((Rule::Relative(t), v)) => t * v.abs(),
-        _ => f64::NAN,
-    }
-}
 
 /// The chapter's headline results, as `cargo run -p ch01-composition` prints them.
 pub fn report() -> Result<String, Box<dyn Error>> {

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    ch02_softmax::CHAPTER.main()
+}
