@@ -74,13 +74,21 @@ pub fn lint(text: &str) -> Vec<Finding> {
                     .into_iter()
                     .map(|number| Finding {
                         line,
-                        context: raw.trim().chars().take(80).collect(),
+                        context: around(raw, &number),
                         number,
                     }),
             );
         }
     }
     findings
+}
+
+/// Up to about forty characters either side of the first `number` in `line`.
+fn around(line: &str, number: &str) -> String {
+    let at = line.find(number).unwrap_or(0);
+    let start = line.floor_char_boundary(at.saturating_sub(40));
+    let end = line.ceil_char_boundary((at + number.len() + 40).min(line.len()));
+    line[start..end].trim().to_string()
 }
 
 fn starts_line(text: &str, span: &markdown::Span<'_>) -> bool {
