@@ -128,14 +128,7 @@ fn run(command: Command) -> Result<(), Box<dyn Error>> {
             println!("lint: every number in the prose is a claim or exempt");
         }
         Command::Check { dir } => {
-            let dir = dir.unwrap_or_else(book_dir);
-            if !dir.join("index.html").is_file() {
-                return Err(format!(
-                    "no built book in {} (run `cargo run --release -- build`)",
-                    dir.display()
-                )
-                .into());
-            }
+            let dir = built_book(dir.unwrap_or_else(book_dir))?;
             fail_on(html::check(&dir)?, "check")?;
             println!(
                 "check: {} pages, every link and anchor resolves",
@@ -143,14 +136,7 @@ fn run(command: Command) -> Result<(), Box<dyn Error>> {
             );
         }
         Command::Browser { dir } => {
-            let dir = dir.unwrap_or_else(book_dir);
-            if !dir.join("index.html").is_file() {
-                return Err(format!(
-                    "no built book in {} (run `cargo run --release -- build`)",
-                    dir.display()
-                )
-                .into());
-            }
+            let dir = built_book(dir.unwrap_or_else(book_dir))?;
             let chromium = browser::find_chromium()?;
             let shots = root.join("target/screenshots");
             let outcome = browser_suite::run(&chromium, &dir, &shots)?;
@@ -182,6 +168,19 @@ fn run_chapters(output: &Output) -> Result<(), Box<dyn Error>> {
         println!();
     }
     Ok(())
+}
+
+/// `dir` if it holds a built book, else an error that says how to build one.
+fn built_book(dir: PathBuf) -> Result<PathBuf, Box<dyn Error>> {
+    if dir.join("index.html").is_file() {
+        Ok(dir)
+    } else {
+        Err(format!(
+            "no built book in {} (run `cargo run --release -- build`)",
+            dir.display()
+        )
+        .into())
+    }
 }
 
 fn fail_on(problems: Vec<String>, what: &str) -> Result<(), Box<dyn Error>> {
