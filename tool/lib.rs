@@ -18,7 +18,11 @@ use std::path::{Path, PathBuf};
 
 /// Every chapter, in book order. `tests/structure.rs` checks that this list,
 /// `src/SUMMARY.md` and the crates under `chapters/` agree.
-pub const CHAPTERS: &[Chapter] = &[ch01_composition::CHAPTER, ch02_softmax::CHAPTER];
+pub const CHAPTERS: &[Chapter] = &[
+    ch01_composition::CHAPTER,
+    ch02_softmax::CHAPTER,
+    ch03_backprop::CHAPTER,
+];
 
 /// The book's root folder (where `book.toml` lives).
 pub fn root() -> PathBuf {

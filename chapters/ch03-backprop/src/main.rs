@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    ch03_backprop::CHAPTER.main()
+}
