@@ -136,8 +136,8 @@ fn run(command: Command) -> Result<(), Box<dyn Error>> {
             );
         }
         Command::Browser { dir } => {
-            let dir = built_book(dir.unwrap_or_else(book_dir))?;
             let chromium = browser::find_chromium()?;
+            let dir = built_book(dir.unwrap_or_else(book_dir))?;
             let shots = root.join("target/screenshots");
             let outcome = browser_suite::run(&chromium, &dir, &shots)?;
             for f in &outcome.failures {

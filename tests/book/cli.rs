@@ -61,3 +61,16 @@ fn claims_json_lists_the_whole_ledger() {
         }
     }
 }
+
+#[test]
+fn the_browser_command_without_chromium_fails_and_says_how_to_install_it() {
+    let out = Command::new(env!("CARGO_BIN_EXE_black-box"))
+        .arg("browser")
+        .env("PATH", "")
+        .env_remove("CHROMIUM")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("apt-get install chromium") && !stderr.contains("panicked"), "{stderr}");
+}
