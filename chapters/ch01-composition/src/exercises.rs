@@ -86,27 +86,27 @@ pub fn parallel(nets: &[Net]) -> Result<Net, NetError> {
 }
 
 /// Exercise 2: `xy ≈ 2 q((x+y)/2) - q(x)/2 - q(y)/2` with `q` the squaring
-/// network of depth `m`, for `x, y` in `[0, 1]`. Since `q - t²` lies in
-/// `[0, 4^-(m+1)]`, the error lies in `[-4^-(m+1), 2 · 4^-(m+1)]`.
-/// Errors when `m == 0`.
-pub fn product_net(m: u32) -> Result<Net, NetError> {
+/// network with `d` levels, for `x, y` in `[0, 1]`. Since `q - t²` lies in
+/// `[0, 4^-(d+1)]`, the error lies in `[-4^-(d+1), 2 · 4^-(d+1)]`.
+/// Errors as [`square_net`].
+pub fn product_net(d: u32) -> Result<Net, NetError> {
     let linear = Activation::Identity;
     // (x, y) -> ((x + y)/2, x, y), square each, then 2 q1 - q2/2 - q3/2.
     let spread = Layer::from_rows(&[&[0.5, 0.5], &[1.0, 0.0], &[0.0, 1.0]], &[0.0; 3], linear)?;
-    let squares = parallel(&[square_net(m)?, square_net(m)?, square_net(m)?])?;
+    let squares = parallel(&[square_net(d)?, square_net(d)?, square_net(d)?])?;
     let combine = Layer::from_rows(&[&[2.0, -0.5, -0.5]], &[0.0], linear)?;
     Net::new(vec![spread])?
         .then(&squares)?
         .then(&Net::new(vec![combine])?)
 }
 
-/// The largest `|product_net(m)(x, y) - xy|` over the grid `x, y = i / g`,
+/// The largest `|product_net(d)(x, y) - xy|` over the grid `x, y = i / g`,
 /// `i = 0..=g`. Errors when `g == 0` and as [`product_net`].
-pub fn product_grid_error(m: u32, g: usize) -> Result<f64, NetError> {
+pub fn product_grid_error(d: u32, g: usize) -> Result<f64, NetError> {
     if g == 0 {
         return Err(NetError::Empty("the grid needs at least one interval"));
     }
-    let net = product_net(m)?;
+    let net = product_net(d)?;
     let pts: Vec<(f64, f64)> = (0..=g)
         .flat_map(|i| (0..=g).map(move |j| (i as f64 / g as f64, j as f64 / g as f64)))
         .collect();
@@ -227,14 +227,15 @@ mod tests {
 
     #[test]
     fn product_error_is_within_the_bound_and_reaches_it() {
-        for m in 1..=5 {
-            let bound = 2.0 * 0.25f64.powi(m as i32 + 1);
-            let e = product_grid_error(m, 1 << m).unwrap();
-            assert_eq!(e, bound, "m = {m}");
-            assert!(product_grid_error(m, 37).unwrap() <= bound);
+        for d in 1..=5 {
+            let bound = 2.0 * 0.25f64.powi(d as i32 + 1);
+            let e = product_grid_error(d, 1 << d).unwrap();
+            assert_eq!(e, bound, "d = {d}");
+            assert!(product_grid_error(d, 37).unwrap() <= bound);
         }
         assert!(product_grid_error(3, 0).is_err());
         assert!(product_net(0).is_err());
+        assert!(product_net(538).is_err());
     }
 
     #[test]

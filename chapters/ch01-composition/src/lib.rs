@@ -75,7 +75,7 @@ pub fn report() -> Result<String, Box<dyn Error>> {
     )?;
     let k = plots::COSINE_K;
     let cos = cosine_deep_net(k, 16)?;
-    let cos_err = cos.to_pwl(0.0, 1.0)?.sup_distance(cosine_target(k));
+    let cos_err = cos.to_pwl(0.0, 1.0)?.sup_distance(cosine_target(k)?);
     let cos_bound = cosine_pieces_bound(shallow_units_within(cos.parameters()) + 1, k);
     writeln!(
         out,

@@ -207,7 +207,11 @@ impl Net {
     // ANCHOR_END: eval
 
     /// Evaluates the network at many inputs at once: the columns of `xs`.
-    /// Same errors as [`Net::eval`].
+    /// Same errors as [`Net::eval`], and the same results bit for bit: each
+    /// pre-activation is summed in the order `eval` sums it (nalgebra's
+    /// matrix-vector product adds `W_i0 x_0 + W_i1 x_1 + ...` left to right,
+    /// then the bias is added), which a unit test checks on random networks.
+    // ANCHOR: eval_batch
     pub fn eval_batch(&self, xs: &DMatrix<f64>) -> Result<DMatrix<f64>, NetError> {
         self.check_input(xs.nrows(), xs.iter())?;
         // Blocks of inputs pass through all layers in two buffers laid out
@@ -227,12 +231,18 @@ impl Net {
             for layer in &self.layers {
                 next.clear();
                 for i in 0..layer.width() {
-                    let mut row = [layer.b[i]; BLOCK];
+                    // ((W_i0 x_0 + W_i1 x_1) + ...) + b_i, the order of `eval`.
+                    let mut row = [0.0; BLOCK];
                     for (j, x) in cur.chunks_exact(BLOCK).enumerate() {
                         let wij = layer.w[(i, j)];
-                        row.iter_mut().zip(x).for_each(|(t, xj)| *t += wij * xj);
+                        if j == 0 {
+                            row.iter_mut().zip(x).for_each(|(t, xj)| *t = wij * xj);
+                        } else {
+                            row.iter_mut().zip(x).for_each(|(t, xj)| *t += wij * xj);
+                        }
                     }
-                    next.extend(row.iter().map(|&t| layer.act.apply(t)));
+                    let bi = layer.b[i];
+                    next.extend(row.iter().map(|&t| layer.act.apply(t + bi)));
                 }
                 std::mem::swap(&mut cur, &mut next);
             }
@@ -245,6 +255,7 @@ impl Net {
         check_output(out.iter())?;
         Ok(out)
     }
+    // ANCHOR_END: eval_batch
 
     /// For a network with one input and one output: its values at the
     /// points `xs`. Errors when the network is not scalar-to-scalar, plus
@@ -382,19 +393,71 @@ mod tests {
         assert_eq!(Activation::Relu.apply(-3.0), 0.0);
     }
 
+    /// The affine map `s(x) = 2x - 1` as a one-layer network.
+    fn stretch() -> Net {
+        Net::new(vec![
+            Layer::from_rows(&[&[2.0]], &[-1.0], Activation::Identity).unwrap(),
+        ])
+        .unwrap()
+    }
+
     #[test]
-    fn then_composes_and_to_pwl_matches_eval() {
-        let net = small();
-        let twice = net.then(&net).unwrap();
+    fn then_applies_self_first() {
+        // small(x) = |x| + 1/2 and s(x) = 2x - 1 do not commute:
+        // s.then(small) = |2x - 1| + 1/2, small.then(s) = 2|x|.
+        let (f, s) = (small(), stretch());
+        let s_then_f = s.then(&f).unwrap();
+        let f_then_s = f.then(&s).unwrap();
+        for x in [-1.5, -0.25, 0.0, 0.5, 0.75, 2.0] {
+            assert_eq!(s_then_f.eval_points(&[x]).unwrap()[0], (2.0 * x - 1.0).abs() + 0.5);
+            assert_eq!(f_then_s.eval_points(&[x]).unwrap()[0], 2.0 * x.abs());
+        }
+        assert_eq!(s_then_f.depth(), 3);
+    }
+
+    #[test]
+    fn eval_batch_agrees_with_eval_bit_for_bit() {
+        use book_support::rand::RngExt;
+        let mut rng = book_support::seeded(211);
+        let mut compared = 0;
+        for trial in 0..40 {
+            // Random shapes: 1 to 3 inputs, 1 to 4 layers of width 1 to 9.
+            let mut dims = vec![1 + trial % 3];
+            dims.extend((0..1 + trial % 4).map(|_| rng.random_range(1..=9)));
+            dims.push(1 + trial % 2);
+            let layers = dims
+                .windows(2)
+                .enumerate()
+                .map(|(l, d)| {
+                    let w = DMatrix::from_fn(d[1], d[0], |_, _| rng.random_range(-2.0..2.0));
+                    let b = DVector::from_fn(d[1], |_, _| rng.random_range(-1.0..1.0));
+                    let act = if l + 2 < dims.len() { Activation::Relu } else { Activation::Identity };
+                    Layer::new(w, b, act).unwrap()
+                })
+                .collect();
+            let net = Net::new(layers).unwrap();
+            // More than one block of inputs, and a ragged last block.
+            let xs = DMatrix::from_fn(dims[0], 300, |_, _| rng.random_range(-3.0..3.0));
+            let batch = net.eval_batch(&xs).unwrap();
+            for (p, column) in xs.column_iter().enumerate() {
+                let one = net.eval(&column.into_owned()).unwrap();
+                for i in 0..one.len() {
+                    assert_eq!(one[i].to_bits(), batch[(i, p)].to_bits(), "trial {trial}");
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared >= 40 * 300);
+    }
+
+    #[test]
+    fn to_pwl_matches_eval() {
+        let twice = small().then(&stretch()).unwrap().then(&small()).unwrap();
+        let pwl = twice.to_pwl(-2.0, 2.0).unwrap();
         for x in [-1.5, -0.25, 0.0, 0.75, 2.0] {
-            let inner = net.eval_points(&[x]).unwrap()[0];
-            assert_eq!(
-                twice.eval_points(&[x]).unwrap()[0],
-                net.eval_points(&[inner]).unwrap()[0]
-            );
-            let pwl = twice.to_pwl(-2.0, 2.0).unwrap();
             assert!((pwl.eval(x).unwrap() - twice.eval_points(&[x]).unwrap()[0]).abs() < 1e-15);
         }
+        let net = small();
         let wide = Net::new(vec![
             Layer::from_rows(&[&[1.0, 1.0]], &[0.0], Activation::Relu).unwrap(),
         ])

@@ -203,8 +203,8 @@ pub type Series = Vec<(f64, f64)>;
 /// lower bound, as (parameters, max error on `[0, 1]`).
 pub fn square_series() -> Result<(Series, Series, Series), NetError> {
     let mut deep = Vec::new();
-    for m in 1..=16 {
-        let net = square_net(m)?;
+    for d in 1..=16 {
+        let net = square_net(d)?;
         deep.push((
             net.parameters() as f64,
             sup_error_square(&net.to_pwl(0.0, 1.0)?),
@@ -231,7 +231,7 @@ pub const COSINE_K: u32 = 10;
 /// lower bound (where positive) for `cos(2^10 π x)`, as (parameters, max
 /// error on `[0, 1]`).
 pub fn cosine_series() -> Result<(Series, Series, Series), NetError> {
-    let target = cosine_target(COSINE_K);
+    let target = cosine_target(COSINE_K)?;
     let mut deep = Vec::new();
     for n in [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128] {
         let net = cosine_deep_net(COSINE_K, n)?;

@@ -7,14 +7,20 @@
 //! kept *maximal*: two neighbours never carry the same affine form, so
 //! [`Pwl::pieces`] is the number of linear pieces of the function.
 //!
-//! Exactness: every operation combines the affine coefficients with the same
-//! sequence of f64 operations on every piece, so a knot that is not a real
-//! kink (all inputs unchanged across it) always merges away. Where all
+//! Exactness: [`Pwl::affine_layer`] builds each output's coefficients as
+//! running sums of *changes*: at each knot of the union it adds, for every
+//! input that has a knot there, that input's change of weighted slope and
+//! intercept. At a knot where no input changes nothing but an exact `0.0`
+//! is added, so the coefficients on both sides are the same f64 numbers and
+//! the pieces merge; [`Pwl::relu`] copies a piece or replaces it by the
+//! exact zero piece, so neighbouring zero pieces merge too. A knot where
+//! several inputs change but their changes cancel in real arithmetic merges
+//! only if the f64 sum of the changes is exactly zero. Where all
 //! coefficients and knots are dyadic rationals with few bits, as for the
-//! sawtooth networks of this chapter, every number is exact. For generic
-//! real weights a kink whose slope change cancels exactly in real arithmetic
-//! but not in f64 would be counted; random weights make that a
-//! probability-zero event.
+//! sawtooth networks of this chapter, every number is exact and so is the
+//! count. For generic real weights a cancellation that is exact in real
+//! arithmetic but not in f64 would be counted as a kink; random weights
+//! make such a cancellation a probability-zero event.
 
 use crate::net::NetError;
 use nalgebra::{DMatrix, DVector};

@@ -86,12 +86,20 @@ pub fn alternating_error(g: &Net, k: u32) -> Result<f64, NetError> {
     Ok(total / xs.len() as f64)
 }
 
+/// `2^k` as an f64, for every `k`: exact for `k <= 1023`, `inf` above
+/// (the exponent is clamped before the conversion, so it cannot wrap).
+pub fn pow2(k: u32) -> f64 {
+    2f64.powi(k.min(1024) as i32)
+}
+
 /// The lower bound `1/2 - P / (2^k + 1)` on [`alternating_error`] of any
-/// continuous function with `P` linear pieces on `[0, 1]`. For `k` above
-/// 52 the count `2^k + 1` is rounded to f64.
+/// continuous function with `P` linear pieces on `[0, 1]`. Defined for
+/// every `k` and `P`: for `k` above 52 the count `2^k + 1` is rounded to
+/// f64, and for `k >= 1024` it is `inf` and the bound is `1/2`, which is
+/// the true value rounded to f64 (`P / (2^k + 1) < 2^-960` there).
 // ANCHOR: piece_bound
 pub fn piece_bound(pieces: usize, k: u32) -> f64 {
-    let points = 2f64.powi(k as i32) + 1.0;
+    let points = pow2(k) + 1.0;
     0.5 - pieces as f64 / points
 }
 // ANCHOR_END: piece_bound
@@ -206,6 +214,11 @@ pub struct BoundCheck {
     pub violations: usize,
     /// The smallest `error - bound` over the family.
     pub min_slack: f64,
+    /// The largest fraction of the allowed improvement that a network
+    /// achieves: `(1/2 - error) / (P / (2^k + 1))`, the gain over the
+    /// constant `1/2` divided by the most the bound permits. Above 1 exactly
+    /// when the network beats the bound.
+    pub max_gain_fraction: f64,
 }
 
 /// Counts each network's pieces on `[0, 1]` exactly, measures its mean
@@ -221,14 +234,17 @@ pub fn check_piece_bound(k: u32, nets: &[Net]) -> Result<BoundCheck, NetError> {
         nets: nets.len(),
         violations: 0,
         min_slack: f64::INFINITY,
+        max_gain_fraction: f64::NEG_INFINITY,
     };
     for g in nets {
         let pieces = g.to_pwl(0.0, 1.0)?.pieces();
-        let slack = alternating_error(g, k)? - piece_bound(pieces, k);
-        if slack < 0.0 {
+        let (error, bound) = (alternating_error(g, k)?, piece_bound(pieces, k));
+        if error < bound {
             check.violations += 1;
         }
-        check.min_slack = check.min_slack.min(slack);
+        check.min_slack = check.min_slack.min(error - bound);
+        let gain = (0.5 - error) / (0.5 - bound);
+        check.max_gain_fraction = check.max_gain_fraction.max(gain);
     }
     Ok(check)
 }
@@ -294,10 +310,35 @@ mod tests {
         }
         let fused = sawtooth_net(5).unwrap();
         let xs: Vec<f64> = (0..=200).map(|i| i as f64 / 200.0 * 1.5 - 0.25).collect();
+        let m5 = fused.eval_points(&xs).unwrap();
+        assert_eq!(composed.eval_points(&xs).unwrap(), m5);
+        // Identical factors cannot reveal the order of `then`; an affine map
+        // s(x) = x/2 + 1/4 on one side can: s(m^5(x)) and m^5(s(x)).
+        let s = Net::new(vec![
+            Layer::from_rows(&[&[0.5]], &[0.25], Activation::Identity).unwrap(),
+        ])
+        .unwrap();
+        let after: Vec<f64> = m5.iter().map(|v| 0.5 * v + 0.25).collect();
+        assert_eq!(composed.then(&s).unwrap().eval_points(&xs).unwrap(), after);
+        let moved: Vec<f64> = xs.iter().map(|x| 0.5 * x + 0.25).collect();
         assert_eq!(
-            composed.eval_points(&xs).unwrap(),
-            fused.eval_points(&xs).unwrap()
+            s.then(&composed).unwrap().eval_points(&xs).unwrap(),
+            fused.eval_points(&moved).unwrap()
         );
+    }
+
+    #[test]
+    fn pow2_and_piece_bound_for_every_k() {
+        assert_eq!(pow2(0), 1.0);
+        assert_eq!(pow2(10), 1024.0);
+        assert_eq!(pow2(1023), f64::from_bits(0x7FE0_0000_0000_0000));
+        assert_eq!(pow2(1024), f64::INFINITY);
+        assert_eq!(pow2(1 << 31), f64::INFINITY); // `as i32` would wrap here
+        assert_eq!(pow2(u32::MAX), f64::INFINITY);
+        assert_eq!(piece_bound(3, 2), 0.5 - 3.0 / 5.0);
+        assert_eq!(piece_bound(1, 2000), 0.5);
+        assert_eq!(piece_bound(usize::MAX, 1 << 31), 0.5);
+        assert!(piece_bound(1, 50) < 0.5 && piece_bound(1, 1023) == 0.5);
     }
 
     #[test]
@@ -315,6 +356,10 @@ mod tests {
             check.min_slack >= 0.0 && check.min_slack < 0.05,
             "{check:?}"
         );
+        // The best partial sawtooth (j = 63, 64 pieces, error 1/130) gains
+        // exactly half of what the bound allows.
+        assert!((check.max_gain_fraction - 0.5).abs() < 1e-12, "{check:?}");
+        assert!(check_piece_bound(6, &[]).is_err());
     }
 
     #[test]

@@ -96,14 +96,22 @@ pub fn softplus(x: f64) -> f64 {
 /// The binary cross-entropy of the logit `z` for a target probability `y`:
 /// `-(y ln σ(z) + (1 - y) ln(1 - σ(z))) = softplus(z) - y z`.
 ///
-/// Domain: `y` in `[0, 1]` (else `Err`); `z` any f64 (NaN gives NaN).
+/// Domain: `y` in `[0, 1]` (else `Err`); `z` any f64. NaN gives NaN. The
+/// infinite logits are the limits, handled before the formula (which would
+/// give `inf - inf`): `z = +inf` means `σ = 1`, so the loss is `0` for
+/// `y = 1` and `+inf` for `y < 1`; `z = -inf` means `σ = 0`, so the loss is
+/// `0` for `y = 0` and `+inf` for `y > 0`.
 pub fn binary_cross_entropy_with_logit(z: f64, y: f64) -> Result<f64, String> {
     if !(0.0..=1.0).contains(&y) {
         return Err(format!("target probability {y} is not in [0, 1]"));
     }
-    // y z is 0 when y = 0, even for an infinite z.
-    let yz = if y == 0.0 { 0.0 } else { y * z };
-    Ok(softplus(z) - yz)
+    if z == f64::INFINITY {
+        return Ok(if y == 1.0 { 0.0 } else { f64::INFINITY });
+    }
+    if z == f64::NEG_INFINITY {
+        return Ok(if y == 0.0 { 0.0 } else { f64::INFINITY });
+    }
+    Ok(softplus(z) - y * z)
 }
 
 /// The textbook binary cross-entropy through the naive sigmoid, for
@@ -288,6 +296,23 @@ mod tests {
             binary_cross_entropy_with_logit(f64::NEG_INFINITY, 1.0),
             Ok(f64::INFINITY)
         );
+        assert_eq!(
+            binary_cross_entropy_with_logit(f64::NEG_INFINITY, 0.3),
+            Ok(f64::INFINITY)
+        );
+        // +inf: sigma = 1, so only a target of exactly 1 costs nothing.
+        assert_eq!(binary_cross_entropy_with_logit(f64::INFINITY, 1.0), Ok(0.0));
+        assert_eq!(
+            binary_cross_entropy_with_logit(f64::INFINITY, 0.3),
+            Ok(f64::INFINITY)
+        );
+        assert_eq!(
+            binary_cross_entropy_with_logit(f64::INFINITY, 0.0),
+            Ok(f64::INFINITY)
+        );
+        // The limits agree with large finite logits.
+        assert_eq!(binary_cross_entropy_with_logit(1e300, 1.0), Ok(0.0));
+        assert!(binary_cross_entropy_with_logit(1e300, 0.3).unwrap() > 1e299);
         assert!(
             binary_cross_entropy_with_logit(f64::NAN, 0.5)
                 .unwrap()

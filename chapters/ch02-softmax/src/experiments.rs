@@ -40,8 +40,8 @@ pub struct ShiftStudy {
     /// most `2^11` in size) where the shifted softmax differed in any bit.
     pub grid_mismatches: usize,
     /// Over real-valued cases, the largest `|softmax(z + c)_i - softmax(z)_i|`
-    /// divided by `ε (|c| + max_j |z_j|)`, the size of one rounding of a
-    /// shifted logit.
+    /// divided by `ε_mach (|c| + max_j |z_j|)`. Rounding one shifted logit
+    /// `z_i + c` moves it by at most half that unit.
     pub max_scaled_deviation: f64,
 }
 
@@ -92,11 +92,8 @@ pub fn gradient_check(
     if classes == 0 {
         return Err(SoftmaxError::Empty.into());
     }
-    let mut rng = book_support::seeded(seed);
     let mut worst = 0.0f64;
-    for _ in 0..cases {
-        let z: Vec<f64> = (0..classes).map(|_| rng.random_range(-5.0..5.0)).collect();
-        let target = rng.random_range(0..classes);
+    for (z, target) in gradient_problems(seed, cases, classes) {
         let analytic = cross_entropy_gradient(&z, target)?;
         let loss = |v: &[f64]| cross_entropy(v, target).unwrap_or(f64::NAN);
         let numeric = central_difference_gradient(loss, &z, h)?;
@@ -104,7 +101,63 @@ pub fn gradient_check(
     }
     Ok(worst)
 }
+
+/// The random problems of [`gradient_check`]: `cases` pairs of `classes`
+/// logits uniform in `[-5, 5]` and a target class uniform among them.
+/// `classes` must be at least 1.
+fn gradient_problems(seed: u64, cases: usize, classes: usize) -> Vec<(Vec<f64>, usize)> {
+    let mut rng = book_support::seeded(seed);
+    (0..cases)
+        .map(|_| {
+            let z: Vec<f64> = (0..classes).map(|_| rng.random_range(-5.0..5.0)).collect();
+            (z, rng.random_range(0..classes))
+        })
+        .collect()
+}
 // ANCHOR_END: gradient_check
+
+/// The magnitudes that set the best step of the gradient check.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepEstimate {
+    /// The largest loss `|ℓ|` over the problems.
+    pub max_loss: f64,
+    /// The largest `|∂³ℓ/∂z_i³| = p_i (1 - p_i) |1 - 2 p_i|` over the
+    /// problems and components (at most `1/(6√3)`).
+    pub max_third_derivative: f64,
+    /// `h* = (3 ε_mach max|ℓ| / max|∂³ℓ|)^{1/3}`, where the truncation
+    /// error `h²/6 |∂³ℓ|` and the rounding error `ε_mach |ℓ| / h` balance.
+    pub best_step: f64,
+}
+
+// ANCHOR: step_estimate
+/// Over the same problems as [`gradient_check`] with these arguments, the
+/// largest loss and third derivative, and the step `h*` they predict.
+/// Errors: zero classes ([`SoftmaxError::Empty`]) or zero cases (no
+/// magnitudes to measure, also [`SoftmaxError::Empty`]).
+pub fn gradient_step_estimate(
+    seed: u64,
+    cases: usize,
+    classes: usize,
+) -> Result<StepEstimate, SoftmaxError> {
+    if classes == 0 || cases == 0 {
+        return Err(SoftmaxError::Empty);
+    }
+    let (mut max_loss, mut max_third_derivative) = (0.0f64, 0.0f64);
+    for (z, target) in gradient_problems(seed, cases, classes) {
+        max_loss = max_loss.max(cross_entropy(&z, target)?.abs());
+        for p in softmax(&z)? {
+            let third = p * (1.0 - p) * (1.0 - 2.0 * p); // ∂³ℓ/∂z_i³
+            max_third_derivative = max_third_derivative.max(third.abs());
+        }
+    }
+    let best_step = (3.0 * f64::EPSILON * max_loss / max_third_derivative).cbrt();
+    Ok(StepEstimate {
+        max_loss,
+        max_third_derivative,
+        best_step,
+    })
+}
+// ANCHOR_END: step_estimate
 
 /// The gradient-check error as a function of the step: `(h, error)` for
 /// `h = 10^e`, `e` from `-13` to `-1` in steps of a quarter.
@@ -117,32 +170,37 @@ pub fn gradient_check_curve(seed: u64) -> Result<Vec<(f64, f64)>, Box<dyn std::e
         .collect()
 }
 
-/// The least-squares slope of `log10 y` against `log10 x` over the points
-/// with `lo <= x <= hi`; NaN with fewer than two such points.
+/// The least-squares slope of `log y` against `log x` over the points
+/// with `lo <= x <= hi`: chapter 1's [`ch01_composition::loglog_slope`]
+/// (the slope does not depend on the base of the logarithm) applied to the
+/// points in range. NaN when fewer than two points are in range, when a
+/// point in range is not positive and finite, or when they all share one
+/// `x`.
 pub fn log_log_slope(points: &[(f64, f64)], lo: f64, hi: f64) -> f64 {
-    let logs: Vec<(f64, f64)> = points
+    let (xs, ys): (Vec<f64>, Vec<f64>) = points
         .iter()
         .filter(|(x, _)| (lo..=hi).contains(x))
-        .map(|(x, y)| (x.log10(), y.log10()))
-        .collect();
-    let n = logs.len() as f64;
-    if logs.len() < 2 {
-        return f64::NAN;
-    }
-    let (mx, my) = logs
-        .iter()
-        .fold((0.0, 0.0), |(a, b), (x, y)| (a + x / n, b + y / n));
-    let sxy: f64 = logs.iter().map(|(x, y)| (x - mx) * (y - my)).sum();
-    let sxx: f64 = logs.iter().map(|(x, _)| (x - mx) * (x - mx)).sum();
-    sxy / sxx
+        .copied()
+        .unzip();
+    ch01_composition::loglog_slope(&xs, &ys).unwrap_or(f64::NAN)
 }
 
-/// The relative error `|a - b| / |b|` (0 when both are equal, including
-/// equal infinities; `inf` when `a` is not finite but `b` is).
+/// The relative error `|a - b| / |b|` of a computed `a` against a
+/// reference `b`, extended to every pair of f64:
+///
+/// * `NaN` when the reference `b` is `NaN` (there is nothing to compare with);
+/// * `0` when `a == b`, including equal infinities;
+/// * `inf` when they differ and either is not finite (a `NaN` or infinite
+///   result against a finite reference, or a finite or opposite infinite
+///   result against an infinite one: `|a - b| / |b|` would be `inf / inf`);
+/// * `inf` when `b` is zero and `a` is not;
+/// * otherwise `|a - b| / |b|`.
 pub fn relative_error(a: f64, b: f64) -> f64 {
-    if a == b {
+    if b.is_nan() {
+        f64::NAN
+    } else if a == b {
         0.0
-    } else if !a.is_finite() {
+    } else if !a.is_finite() || b.is_infinite() {
         f64::INFINITY
     } else {
         ((a - b) / b).abs()
@@ -248,6 +306,7 @@ pub fn lse_agreement(seed: u64, inputs: usize, n: usize) -> LseAgreement {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::figures::GRADIENT_SEED;
 
     #[test]
     fn last_true_finds_the_largest_point_where_the_predicate_holds() {
@@ -274,7 +333,39 @@ mod tests {
             .map(|i| (i as f64, 3.0 * (i as f64).powi(2)))
             .collect();
         assert!((log_log_slope(&pts, 0.0, 100.0) - 2.0).abs() < 1e-12);
+        // Only the points in range count: y = x^2 below 5, x^-1 from 5 on.
+        let bent: Vec<(f64, f64)> = (1..10)
+            .map(|i| {
+                let x = i as f64;
+                (x, if i < 5 { x * x } else { 125.0 / x })
+            })
+            .collect();
+        assert!((log_log_slope(&bent, 5.0, 9.0) + 1.0).abs() < 1e-12);
+        assert!((log_log_slope(&bent, 1.0, 4.0) - 2.0).abs() < 1e-12);
         assert!(log_log_slope(&pts, 100.0, 200.0).is_nan());
+        assert!(log_log_slope(&pts, 2.0, 2.0).is_nan()); // one point
+        assert!(log_log_slope(&[(1.0, 1.0), (2.0, 0.0)], 0.0, 3.0).is_nan());
+        assert!(log_log_slope(&[(1.0, 1.0), (2.0, f64::NAN)], 0.0, 3.0).is_nan());
+    }
+
+    #[test]
+    fn step_estimate_matches_its_formula_and_the_problems() {
+        let e = gradient_step_estimate(GRADIENT_SEED, 20, 10).unwrap();
+        let bound = 1.0 / (6.0 * 3f64.sqrt());
+        assert!(e.max_third_derivative > 0.0 && e.max_third_derivative <= bound);
+        assert!(e.max_loss > 0.0);
+        let h = e.best_step;
+        assert!((h.powi(3) - 3.0 * f64::EPSILON * e.max_loss / e.max_third_derivative).abs() < 1e-12 * h.powi(3));
+        // The same problems as the gradient check: its largest loss is one
+        // of theirs, found again here.
+        let problems = gradient_problems(GRADIENT_SEED, 20, 10);
+        let losses: Vec<f64> = problems
+            .iter()
+            .map(|(z, t)| cross_entropy(z, *t).unwrap())
+            .collect();
+        assert!(losses.contains(&e.max_loss));
+        assert_eq!(gradient_step_estimate(1, 5, 0), Err(SoftmaxError::Empty));
+        assert_eq!(gradient_step_estimate(1, 0, 5), Err(SoftmaxError::Empty));
     }
 
     #[test]
@@ -290,10 +381,21 @@ mod tests {
 
     #[test]
     fn relative_error_cases() {
-        assert_eq!(relative_error(f64::INFINITY, f64::INFINITY), 0.0);
-        assert_eq!(relative_error(f64::NAN, 1.0), f64::INFINITY);
-        assert_eq!(relative_error(f64::NEG_INFINITY, -800.0), f64::INFINITY);
+        let inf = f64::INFINITY;
+        assert_eq!(relative_error(inf, inf), 0.0);
+        assert_eq!(relative_error(-inf, -inf), 0.0);
+        assert_eq!(relative_error(f64::NAN, 1.0), inf);
+        assert_eq!(relative_error(-inf, -800.0), inf);
+        assert_eq!(relative_error(1000.0, inf), inf);
+        assert_eq!(relative_error(1000.0, -inf), inf);
+        assert_eq!(relative_error(-inf, inf), inf);
+        assert_eq!(relative_error(f64::NAN, inf), inf);
+        assert!(relative_error(1.0, f64::NAN).is_nan());
+        assert!(relative_error(f64::NAN, f64::NAN).is_nan());
+        assert_eq!(relative_error(1e-300, 0.0), inf);
+        assert_eq!(relative_error(0.0, 0.0), 0.0);
         assert_eq!(relative_error(1.5, 1.0), 0.5);
+        assert_eq!(relative_error(-3.0, -2.0), 0.5);
     }
 
     #[test]

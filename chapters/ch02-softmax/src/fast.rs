@@ -66,7 +66,10 @@ const HIGHEST: f64 = 710.0;
 /// measures it).
 ///
 /// Domain: every f64. `NaN` gives `NaN`; `x > ln(f64::MAX)` gives `inf`;
-/// `x < -745.13` gives 0; results in the subnormal range are rounded once.
+/// `x < -745.13` gives 0. A result in the subnormal range is rounded twice:
+/// once when `2^(j/16) e^r` is formed, once more when it is scaled by
+/// `2^k` into the subnormal range, where fewer bits are kept; the tests
+/// bound the result there by one subnormal step of `f64::exp`.
 #[inline(always)]
 pub fn fast_exp(x: f64) -> f64 {
     // Clamp (NaN passes through both comparisons unchanged).

@@ -14,8 +14,9 @@ pub use accuracy::{
     BadStep, central_difference_gradient, log_sum_exp_compensated, max_abs_difference, ulp_distance,
 };
 pub use experiments::{
-    ExpAccuracy, LseAgreement, ShiftStudy, cliffs, exp_accuracy, gradient_check,
-    gradient_check_curve, last_true, log_log_slope, lse_agreement, relative_error, shift_study,
+    ExpAccuracy, LseAgreement, ShiftStudy, StepEstimate, cliffs, exp_accuracy, gradient_check,
+    gradient_check_curve, gradient_step_estimate, last_true, log_log_slope, lse_agreement,
+    relative_error, shift_study,
 };
 pub use fast::{
     Kernel, KernelUnavailable, fast_exp, fast_exp_all, fast_log_sum_exp, fast_log_sum_exp_with,

@@ -131,8 +131,11 @@ pub fn softmax(z: &[f64]) -> Result<Vec<f64>, SoftmaxError> {
 
 // ANCHOR: log_softmax
 /// `ln p_i = z_i - LSE(z)`, computed directly, without forming `p`, as
-/// `(z_i - m) - ln Σ_j exp(z_j - m)`: the shifted logits `z_i - m` are
-/// exact differences, so only the last subtraction rounds.
+/// `(z_i - m) - ln Σ_j exp(z_j - m)`. The shifted logit `z_i - m` is exact
+/// when `z_i` and `m` have the same sign and lie within a factor of two of
+/// each other (Sterbenz's lemma), as for `z_i = m`; otherwise it may be
+/// rounded, once. The final subtraction may round once more, on top of the
+/// error of the computed `ln Σ`: at most two roundings beyond that error.
 ///
 /// Domain: as [`softmax`]. A `-inf` entry gets `-inf`.
 pub fn log_softmax(z: &[f64]) -> Result<Vec<f64>, SoftmaxError> {
