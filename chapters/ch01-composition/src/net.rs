@@ -409,7 +409,10 @@ mod tests {
         let s_then_f = s.then(&f).unwrap();
         let f_then_s = f.then(&s).unwrap();
         for x in [-1.5, -0.25, 0.0, 0.5, 0.75, 2.0] {
-            assert_eq!(s_then_f.eval_points(&[x]).unwrap()[0], (2.0 * x - 1.0).abs() + 0.5);
+            assert_eq!(
+                s_then_f.eval_points(&[x]).unwrap()[0],
+                (2.0 * x - 1.0).abs() + 0.5
+            );
             assert_eq!(f_then_s.eval_points(&[x]).unwrap()[0], 2.0 * x.abs());
         }
         assert_eq!(s_then_f.depth(), 3);
@@ -431,7 +434,11 @@ mod tests {
                 .map(|(l, d)| {
                     let w = DMatrix::from_fn(d[1], d[0], |_, _| rng.random_range(-2.0..2.0));
                     let b = DVector::from_fn(d[1], |_, _| rng.random_range(-1.0..1.0));
-                    let act = if l + 2 < dims.len() { Activation::Relu } else { Activation::Identity };
+                    let act = if l + 2 < dims.len() {
+                        Activation::Relu
+                    } else {
+                        Activation::Identity
+                    };
                     Layer::new(w, b, act).unwrap()
                 })
                 .collect();

@@ -355,7 +355,10 @@ mod tests {
         assert!(e.max_third_derivative > 0.0 && e.max_third_derivative <= bound);
         assert!(e.max_loss > 0.0);
         let h = e.best_step;
-        assert!((h.powi(3) - 3.0 * f64::EPSILON * e.max_loss / e.max_third_derivative).abs() < 1e-12 * h.powi(3));
+        assert!(
+            (h.powi(3) - 3.0 * f64::EPSILON * e.max_loss / e.max_third_derivative).abs()
+                < 1e-12 * h.powi(3)
+        );
         // The same problems as the gradient check: its largest loss is one
         // of theirs, found again here.
         let problems = gradient_problems(GRADIENT_SEED, 20, 10);
