@@ -174,48 +174,42 @@ pub fn listing(root: &Path, args: &str) -> anyhow::Result<String> {
 
 fn ledger_table(ledger: &Ledger, to_root: &str) -> String {
     let mut out = String::new();
-    let mut chapter = "";
-    for e in &ledger.entries {
-        if e.chapter != chapter {
-            chapter = &e.chapter;
-            let html_page = Path::new(&e.page).with_extension("html");
-            let _ = write!(
+    for chapter in ledger.entries.chunk_by(|a, b| a.chapter == b.chapter) {
+        let first = &chapter[0];
+        let page = Path::new(&first.page).with_extension("html");
+        let _ = write!(
+            out,
+            "\n## [{title}]({to_root}{page})\n\nDeclared in <code>{file}</code>; lines of that file.\n\n\
+             <table class=\"ledger\">\n<thead><tr><th>claim</th><th>value</th><th>tolerance</th>\
+             <th>declared</th><th>checked by</th></tr></thead>\n<tbody>\n",
+            title = first.chapter,
+            page = page.display(),
+            file = first.declared.file,
+        );
+        for e in chapter {
+            let lines: Vec<String> = e.checked_by.iter().map(|l| l.line.to_string()).collect();
+            let (value, tolerance) = match e.claim.rule {
+                Rule::Bound(cmp) => (
+                    format!("{} {}", cmp.symbol(), number_html(&e.claim.printed)),
+                    "bound".to_string(),
+                ),
+                Rule::Absolute(t) => (
+                    number_html(&e.claim.printed),
+                    format!("± {}", number_html(&format!("{t:e}"))),
+                ),
+                _ => (number_html(&e.claim.printed), e.claim.rule_text()),
+            };
+            let _ = writeln!(
                 out,
-                "\n## [{chapter}]({to_root}{})\n\n<table class=\"ledger\">\n<thead><tr><th>claim</th><th>value</th><th>tolerance</th><th>declared</th><th>checked by</th></tr></thead>\n<tbody>\n",
-                html_page.display()
+                "<tr id=\"ledger-{id}\"><td><a href=\"{to_root}{page}#claim-{id}\"><code>{id}</code></a></td>\
+                 <td>{value}</td><td>{tolerance}</td><td>{declared}</td><td>{checks}</td></tr>",
+                id = e.claim.id,
+                page = page.display(),
+                declared = e.declared.line,
+                checks = lines.join(", "),
             );
         }
-        let html_page = Path::new(&e.page).with_extension("html");
-        let checks: Vec<String> = e
-            .checked_by
-            .iter()
-            .map(|l| format!("<code>{l}</code>"))
-            .collect();
-        let _ = writeln!(
-            out,
-            "<tr id=\"ledger-{id}\"><td><a href=\"{to_root}{page}#claim-{id}\"><code>{id}</code></a></td><td>{value}</td><td>{rule}</td><td><code>{declared}</code></td><td>{checks}</td></tr>",
-            id = e.claim.id,
-            page = html_page.display(),
-            value = number_html(&e.claim.printed),
-            rule = match e.claim.rule {
-                Rule::Bound(_) => e
-                    .claim
-                    .to_string()
-                    .replace(&e.claim.printed, &number_html(&e.claim.printed)),
-                _ => e.claim.rule_text(),
-            },
-            declared = e.declared,
-            checks = checks.join("<br>"),
-        );
-        let last_of_chapter = ledger
-            .entries
-            .iter()
-            .skip_while(|x| !std::ptr::eq(*x, e))
-            .nth(1)
-            .is_none_or(|next| next.chapter != e.chapter);
-        if last_of_chapter {
-            out.push_str("</tbody>\n</table>\n");
-        }
+        out.push_str("</tbody>\n</table>\n");
     }
     if ledger.entries.is_empty() {
         out.push_str("No claims are declared yet.\n");
