@@ -22,6 +22,7 @@ pub const CHAPTERS: &[Chapter] = &[
     ch01_composition::CHAPTER,
     ch02_softmax::CHAPTER,
     ch03_backprop::CHAPTER,
+    ch04_initialization::CHAPTER,
 ];
 
 /// The book's root folder (where `book.toml` lives).

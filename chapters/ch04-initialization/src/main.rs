@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    ch04_initialization::CHAPTER.main()
+}
