@@ -12,10 +12,23 @@
 //! least one and every batch has at least one example. Anything else is
 //! reported as an [`EngineError`], never a panic.
 
-use nalgebra::{DMatrix, DVector, Dyn, MatrixView};
+use nalgebra::{DMatrix, DVector};
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
 use std::fmt;
+
+mod linalg;
+mod loss;
+#[cfg(test)]
+mod tests;
+mod workspace;
+
+use linalg::{
+    add_to_columns, all_finite_after, check_step_size, finite, mul_into, mul_tr_left_into,
+    mul_tr_right_into, step_into, sum_columns,
+};
+pub use loss::Loss;
+pub use workspace::Workspace;
 
 /// What the engine refuses, and why.
 #[derive(Clone, Debug, PartialEq)]
@@ -51,16 +64,6 @@ impl std::error::Error for EngineError {}
 
 /// Shorthand for the engine's results.
 type Result<T> = std::result::Result<T, EngineError>;
-
-fn finite(what: &str, values: &[f64]) -> Result<()> {
-    match values.iter().position(|v| !v.is_finite()) {
-        None => Ok(()),
-        Some(i) => Err(EngineError::NonFinite(format!(
-            "{what} has {} at index {i}",
-            values[i]
-        ))),
-    }
-}
 
 /// One draw from the standard normal distribution `N(0, 1)`.
 pub fn normal<R: Rng + ?Sized>(rng: &mut R) -> f64 {
@@ -276,325 +279,10 @@ impl Gradients {
     }
 }
 
-/// A loss on the network's output `f(x)` (the last layer's `x_L`), averaged
-/// over the examples of a batch.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Loss {
-    /// Squared error, `ℓ = ½ ‖f(x) − y‖²` per example; `∂ℓ/∂f = f(x) − y`.
-    Mse,
-    /// Cross-entropy of `softmax(f(x))` against a probability vector `y`
-    /// (usually one-hot), computed through log-sum-exp as in chapter 2;
-    /// `∂ℓ/∂z = softmax(z) − y`.
-    SoftmaxCrossEntropy,
-    /// The linear functional `ℓ = Σ_ij y_ij f(x)_ij / B`, whose gradient is
-    /// `y / B` whatever the output: a way to push a chosen direction `y`
-    /// backwards through the network (a vector-Jacobian product).
-    Linear,
-}
-
-impl Loss {
-    /// Checks the target of a batch: same shape as the output, finite, and
-    /// for cross-entropy each column nonnegative and summing to 1 (within
-    /// `1e-9`).
-    pub fn check_target(self, output_rows: usize, batch: usize, y: &DMatrix<f64>) -> Result<()> {
-        if y.shape() != (output_rows, batch) {
-            return Err(EngineError::Shape(format!(
-                "target is {}×{}, the output is {output_rows}×{batch}",
-                y.nrows(),
-                y.ncols()
-            )));
-        }
-        finite("target", y.as_slice())?;
-        if self == Loss::SoftmaxCrossEntropy {
-            for (j, col) in y.column_iter().enumerate() {
-                let sum: f64 = col.iter().sum();
-                if col.iter().any(|&v| v < 0.0) || (sum - 1.0).abs() > 1e-9 {
-                    return Err(EngineError::Target(format!(
-                        "column {j} is not a probability vector (sum {sum})"
-                    )));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The batch-averaged loss of `output` against `y` and its gradient
-    /// `∂ℓ/∂output`. Errors: an empty or non-finite output, or a target
-    /// that [`Loss::check_target`] refuses.
-    pub fn value_and_gradient(
-        self,
-        output: &DMatrix<f64>,
-        y: &DMatrix<f64>,
-    ) -> Result<(f64, DMatrix<f64>)> {
-        if output.is_empty() {
-            return Err(EngineError::Empty("the output has no entries".into()));
-        }
-        finite("output", output.as_slice())?;
-        self.check_target(output.nrows(), output.ncols(), y)?;
-        let mut grad = DMatrix::zeros(output.nrows(), output.ncols());
-        let value = self.evaluate(output, y, &mut grad);
-        Ok((value, grad))
-    }
-
-    /// The batch-averaged loss of `output` against `y`, writing `∂ℓ/∂output`
-    /// into `grad`. Shapes are the caller's responsibility (checked by the
-    /// public entry points of [`Mlp`]).
-    fn evaluate(self, output: &DMatrix<f64>, y: &DMatrix<f64>, grad: &mut DMatrix<f64>) -> f64 {
-        let inv_b = 1.0 / output.ncols() as f64;
-        match self {
-            Loss::Mse => {
-                let mut total = 0.0;
-                for ((g, &o), &t) in grad.iter_mut().zip(output.iter()).zip(y.iter()) {
-                    let d = o - t;
-                    total += 0.5 * d * d;
-                    *g = d * inv_b;
-                }
-                total * inv_b
-            }
-            Loss::SoftmaxCrossEntropy => {
-                let mut total = 0.0;
-                for j in 0..output.ncols() {
-                    let z = output.column(j);
-                    let m = z.max();
-                    let sum: f64 = z.iter().map(|&v| (v - m).exp()).sum();
-                    let lse = m + sum.ln();
-                    for i in 0..z.len() {
-                        let p = (z[i] - lse).exp();
-                        total += y[(i, j)] * (lse - z[i]);
-                        grad[(i, j)] = (p - y[(i, j)]) * inv_b;
-                    }
-                }
-                total * inv_b
-            }
-            Loss::Linear => {
-                let mut total = 0.0;
-                for ((g, &o), &t) in grad.iter_mut().zip(output.iter()).zip(y.iter()) {
-                    total += t * o;
-                    *g = t * inv_b;
-                }
-                total * inv_b
-            }
-        }
-    }
-}
-
 /// A multilayer perceptron: layers applied in order, `f = g_L ∘ … ∘ g_1`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mlp {
     layers: Vec<Layer>,
-}
-
-/// Buffers for one forward and backward pass over batches of a fixed size.
-/// Create one with [`Workspace::new`] and reuse it: the passes then allocate
-/// nothing.
-#[derive(Clone, Debug)]
-pub struct Workspace {
-    batch: usize,
-    /// Pre-activations `h_l`, index `l - 1`.
-    h: Vec<DMatrix<f64>>,
-    /// Activations `x_l`, index `l - 1` (`x_0` is the caller's input).
-    x: Vec<DMatrix<f64>>,
-    /// Backward signals `δ_l = ∂ℓ/∂h_l`, index `l - 1`.
-    delta: Vec<DMatrix<f64>>,
-    /// `∂ℓ/∂x_l`, index `l`, for `l = 0..=L`; entry 0 is filled only when
-    /// the workspace was made [`Workspace::with_input_gradient`].
-    dx: Vec<DMatrix<f64>>,
-    input_gradient: bool,
-    /// The gradients of the last backward pass.
-    pub grads: Gradients,
-}
-
-impl Workspace {
-    /// Buffers for `net` and batches of `batch` examples. Errors: `batch == 0`.
-    pub fn new(net: &Mlp, batch: usize) -> Result<Self> {
-        if batch == 0 {
-            return Err(EngineError::Empty(
-                "a batch needs at least one example".into(),
-            ));
-        }
-        let widths = net.widths();
-        let per_layer = |from: usize| -> Vec<DMatrix<f64>> {
-            widths[from..]
-                .iter()
-                .map(|&n| DMatrix::zeros(n, batch))
-                .collect()
-        };
-        Ok(Workspace {
-            batch,
-            h: per_layer(1),
-            x: per_layer(1),
-            delta: per_layer(1),
-            dx: per_layer(0),
-            input_gradient: false,
-            grads: Gradients::zeros(net),
-        })
-    }
-
-    /// Also compute `∂ℓ/∂x_0`, the gradient with respect to the input (one
-    /// more matrix product per backward pass).
-    pub fn with_input_gradient(mut self) -> Self {
-        self.input_gradient = true;
-        self
-    }
-
-    /// The batch size this workspace is for.
-    pub fn batch(&self) -> usize {
-        self.batch
-    }
-
-    /// The network's output `x_L` from the last forward pass.
-    pub fn output(&self) -> &DMatrix<f64> {
-        self.x.last().expect("a workspace has at least one layer")
-    }
-
-    /// The pre-activations `h_l` of the last forward pass, `l = 1..=L`.
-    pub fn pre_activation(&self, l: usize) -> Option<&DMatrix<f64>> {
-        l.checked_sub(1).and_then(|i| self.h.get(i))
-    }
-
-    /// The backward signal `δ_l = ∂ℓ/∂h_l` of the last backward pass,
-    /// `l = 1..=L`.
-    pub fn delta(&self, l: usize) -> Option<&DMatrix<f64>> {
-        l.checked_sub(1).and_then(|i| self.delta.get(i))
-    }
-
-    /// `∂ℓ/∂x_l` of the last backward pass, `l = 0..=L` (`l = 0` only with
-    /// [`Workspace::with_input_gradient`], otherwise `None`).
-    pub fn activation_gradient(&self, l: usize) -> Option<&DMatrix<f64>> {
-        if l == 0 && !self.input_gradient {
-            return None;
-        }
-        self.dx.get(l)
-    }
-}
-
-/// Adds the vector `b` to every column of `m` (`m` has `b.len()` rows).
-fn add_to_columns(m: &mut DMatrix<f64>, b: &DVector<f64>) {
-    for column in m.as_mut_slice().chunks_exact_mut(b.len()) {
-        column
-            .iter_mut()
-            .zip(b.as_slice())
-            .for_each(|(v, bi)| *v += bi);
-    }
-}
-
-/// `out = m 1`: the sum of the columns of `m` (`m` has `out.len()` rows).
-fn sum_columns(m: &DMatrix<f64>, out: &mut DVector<f64>) {
-    out.fill(0.0);
-    for column in m.as_slice().chunks_exact(out.len()) {
-        out.as_mut_slice()
-            .iter_mut()
-            .zip(column)
-            .for_each(|(o, v)| *o += v);
-    }
-}
-
-/// A matrix operand as raw column-major data read with explicit strides:
-/// element `(i, k)` is `data[i * rs + k * cs]`. A transpose is the same data
-/// with the strides swapped, so no product below copies a matrix.
-#[derive(Clone, Copy)]
-struct Strided<'a> {
-    data: &'a [f64],
-    rows: usize,
-    cols: usize,
-    rs: usize,
-    cs: usize,
-}
-
-impl<'a> Strided<'a> {
-    fn plain(m: &'a DMatrix<f64>) -> Self {
-        Strided {
-            data: m.as_slice(),
-            rows: m.nrows(),
-            cols: m.ncols(),
-            rs: 1,
-            cs: m.nrows(),
-        }
-    }
-
-    fn transposed(m: &'a DMatrix<f64>) -> Self {
-        Strided {
-            data: m.as_slice(),
-            rows: m.ncols(),
-            cols: m.nrows(),
-            rs: m.nrows(),
-            cs: 1,
-        }
-    }
-
-    fn view(self) -> MatrixView<'a, f64, Dyn, Dyn, Dyn, Dyn> {
-        MatrixView::from_slice_with_strides_generic(
-            self.data,
-            Dyn(self.rows),
-            Dyn(self.cols),
-            Dyn(self.rs),
-            Dyn(self.cs),
-        )
-    }
-}
-
-/// `out = a b`, allocation-free. When every outer dimension exceeds 5,
-/// nalgebra hands the product to the `matrixmultiply` kernels, which take
-/// any strides. Below that, nalgebra's own loops pay a call per column or
-/// entry and mishandle a strided left operand (nalgebra 0.35 reads past its
-/// end), so thin products, such as those of a one-unit output layer, use a
-/// plain loop here instead.
-fn product(out: &mut DMatrix<f64>, a: Strided<'_>, b: Strided<'_>) {
-    const NALGEBRA_SMALL_DIM: usize = 5;
-    debug_assert!(a.cols == b.rows && out.shape() == (a.rows, b.cols));
-    if [a.rows, b.cols, a.cols]
-        .iter()
-        .all(|&d| d > NALGEBRA_SMALL_DIM)
-    {
-        out.gemm(1.0, &a.view(), &b.view(), 0.0);
-        return;
-    }
-    if a.rows == 1 {
-        // A row times a matrix: one dot product per output entry.
-        for (j, o) in out.as_mut_slice().iter_mut().enumerate() {
-            *o = (0..a.cols)
-                .map(|k| a.data[k * a.cs] * b.data[k * b.rs + j * b.cs])
-                .sum();
-        }
-        return;
-    }
-    for (j, column) in out
-        .as_mut_slice()
-        .chunks_exact_mut(a.rows.max(1))
-        .enumerate()
-    {
-        column.fill(0.0);
-        for k in 0..a.cols {
-            let bkj = b.data[k * b.rs + j * b.cs];
-            if a.rs == 1 {
-                // Column k of `a` is contiguous: a plain axpy that vectorizes.
-                let a_col = &a.data[k * a.cs..k * a.cs + a.rows];
-                column
-                    .iter_mut()
-                    .zip(a_col)
-                    .for_each(|(o, &aik)| *o += aik * bkj);
-            } else {
-                for (i, o) in column.iter_mut().enumerate() {
-                    *o += a.data[i * a.rs + k * a.cs] * bkj;
-                }
-            }
-        }
-    }
-}
-
-/// `out = a b`.
-fn mul_into(out: &mut DMatrix<f64>, a: &DMatrix<f64>, b: &DMatrix<f64>) {
-    product(out, Strided::plain(a), Strided::plain(b));
-}
-
-/// `out = aᵀ b`.
-fn mul_tr_left_into(out: &mut DMatrix<f64>, a: &DMatrix<f64>, b: &DMatrix<f64>) {
-    product(out, Strided::transposed(a), Strided::plain(b));
-}
-
-/// `out = a bᵀ`.
-fn mul_tr_right_into(out: &mut DMatrix<f64>, a: &DMatrix<f64>, b: &DMatrix<f64>) {
-    product(out, Strided::plain(a), Strided::transposed(b));
 }
 
 impl Mlp {
@@ -856,11 +544,7 @@ impl Mlp {
     /// for another network, or a step that would make a parameter
     /// non-finite (the network is then unchanged).
     pub fn descend(&mut self, grads: &Gradients, eta: f64) -> Result<()> {
-        if !(eta.is_finite() && eta >= 0.0) {
-            return Err(EngineError::Argument(format!(
-                "step size {eta} must be finite and nonnegative"
-            )));
-        }
+        check_step_size(eta)?;
         let shaped = grads.w.len() == self.depth()
             && self
                 .layers
@@ -873,21 +557,15 @@ impl Mlp {
                 "gradients shaped for another network".into(),
             ));
         }
-        // Check every updated value before changing anything (a fold rather
-        // than `all`, so the loop has no early exit and vectorizes).
-        let finite_after = |p: &[f64], g: &[f64]| {
-            p.iter()
-                .zip(g)
-                .fold(true, |ok, (p, g)| ok & (p - eta * g).is_finite())
-        };
+        // Check every updated value before changing anything.
         let stays_finite = self
             .layers
             .iter()
             .zip(&grads.w)
             .zip(&grads.b)
             .all(|((l, gw), gb)| {
-                finite_after(l.w.as_slice(), gw.as_slice())
-                    & finite_after(l.b.as_slice(), gb.as_slice())
+                all_finite_after(l.w.as_slice(), gw.as_slice(), eta)
+                    && all_finite_after(l.b.as_slice(), gb.as_slice(), eta)
             });
         if !stays_finite {
             return Err(EngineError::NonFinite(
@@ -903,8 +581,13 @@ impl Mlp {
     }
 
     // ANCHOR: step
-    /// A training step: forward, backward, then descend with step size
-    /// `eta`. Returns the loss before the step.
+    /// A training step: forward, backward, then `θ ← θ − η ∇_θ ℓ`. Returns
+    /// the loss before the step. The new parameters are written into spare
+    /// buffers of `ws` and checked in the same pass; they replace the old
+    /// ones (a swap of pointers) only if all are finite, so a failed step
+    /// leaves the network unchanged. Errors: those of
+    /// [`Mlp::loss_and_gradient`], `eta` negative or not finite, or a step
+    /// that would make a parameter non-finite.
     pub fn train_step(
         &mut self,
         x: &DMatrix<f64>,
@@ -913,8 +596,37 @@ impl Mlp {
         eta: f64,
         ws: &mut Workspace,
     ) -> Result<f64> {
+        check_step_size(eta)?;
         let value = self.loss_and_gradient(x, y, loss, ws)?;
-        self.descend(&ws.grads, eta)?;
+        if ws.next.is_empty() {
+            // The first step with this workspace allocates the spare buffers.
+            ws.next = self
+                .layers
+                .iter()
+                .map(|l| (l.w.clone(), l.b.clone()))
+                .collect();
+        }
+        // θ − η ∇_θ ℓ into the spare buffers, noting whether all is finite.
+        let mut finite = true;
+        for ((layer, (w, b)), (gw, gb)) in self
+            .layers
+            .iter()
+            .zip(&mut ws.next)
+            .zip(ws.grads.w.iter().zip(&ws.grads.b))
+        {
+            finite &= step_into(w.as_mut_slice(), layer.w.as_slice(), gw.as_slice(), eta);
+            finite &= step_into(b.as_mut_slice(), layer.b.as_slice(), gb.as_slice(), eta);
+        }
+        if !finite {
+            return Err(EngineError::NonFinite(
+                "the step would make a parameter infinite or NaN".into(),
+            ));
+        }
+        // Swap them in; the spare buffers now hold the old parameters.
+        for (layer, (w, b)) in self.layers.iter_mut().zip(&mut ws.next) {
+            std::mem::swap(&mut layer.w, w);
+            std::mem::swap(&mut layer.b, b);
+        }
         Ok(value)
     }
     // ANCHOR_END: step
@@ -957,468 +669,3 @@ pub fn clip_by_norm(grads: &mut Gradients, threshold: f64) -> Result<f64> {
     Ok(norm)
 }
 // ANCHOR_END: clip
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use approx::assert_relative_eq;
-    use book_support::seeded;
-
-    fn tiny() -> Mlp {
-        let l1 = Layer::new(
-            DMatrix::from_row_slice(2, 2, &[1.0, -1.0, 0.5, 2.0]),
-            DVector::from_vec(vec![0.0, -1.0]),
-            Activation::Relu,
-        )
-        .unwrap();
-        let l2 = Layer::new(
-            DMatrix::from_row_slice(1, 2, &[1.0, -2.0]),
-            DVector::from_vec(vec![0.5]),
-            Activation::Identity,
-        )
-        .unwrap();
-        Mlp::new(vec![l1, l2]).unwrap()
-    }
-
-    #[test]
-    fn hand_computed_example() {
-        let net = tiny();
-        let x = DMatrix::from_column_slice(2, 1, &[1.0, 2.0]);
-        let y = DMatrix::from_element(1, 1, 0.0);
-        let (loss, g) = net.gradient(&x, &y, Loss::Mse).unwrap();
-        assert_eq!(loss, 21.125);
-        assert_eq!(g.w[1].as_slice(), &[0.0, -22.75]);
-        assert_eq!(g.b[1][0], -6.5);
-        assert_eq!(
-            g.w[0],
-            DMatrix::from_row_slice(2, 2, &[0.0, 0.0, 13.0, 26.0])
-        );
-        assert_eq!(g.b[0].as_slice(), &[0.0, 13.0]);
-    }
-
-    #[test]
-    fn activations_and_derivatives() {
-        for a in [
-            Activation::Identity,
-            Activation::Sigmoid,
-            Activation::Tanh,
-            Activation::Relu,
-        ] {
-            for t in [-3.0, -0.5, 0.25, 2.0] {
-                let fd = (a.apply(t + 1e-6) - a.apply(t - 1e-6)) / 2e-6;
-                assert_relative_eq!(a.derivative(t), fd, epsilon = 1e-8);
-                let (mut x, mut d) = ([0.0], [0.0]);
-                a.apply_all(&[t], &mut x);
-                a.backward_all(&[t], &x, &[2.0], &mut d);
-                assert_relative_eq!(x[0], a.apply(t), epsilon = 1e-15);
-                assert_relative_eq!(d[0], 2.0 * a.derivative(t), epsilon = 1e-15);
-            }
-            assert!(a.apply(f64::NAN).is_nan(), "{a:?}");
-            assert!(
-                a.derivative(f64::NAN).is_nan() || a == Activation::Identity,
-                "{a:?}"
-            );
-        }
-        assert_eq!(sigmoid(0.0), 0.5);
-        assert_eq!(sigmoid(-800.0), 0.0);
-        assert_eq!(sigmoid(800.0), 1.0);
-        assert_eq!(Activation::Relu.derivative(0.0), 0.0);
-        assert_eq!(
-            Activation::Sigmoid.derivative(0.0),
-            Activation::Sigmoid.max_slope()
-        );
-    }
-
-    #[test]
-    fn bad_construction_is_an_error() {
-        assert_eq!(Mlp::new(vec![]), Err(EngineError::NoLayers));
-        let z = Layer::new(DMatrix::zeros(0, 3), DVector::zeros(0), Activation::Relu);
-        assert!(matches!(z, Err(EngineError::Empty(_))));
-        let b = Layer::new(DMatrix::zeros(2, 3), DVector::zeros(3), Activation::Relu);
-        assert!(matches!(b, Err(EngineError::Shape(_))));
-        let nan = Layer::new(
-            DMatrix::from_element(1, 1, f64::NAN),
-            DVector::zeros(1),
-            Activation::Relu,
-        );
-        assert!(matches!(nan, Err(EngineError::NonFinite(_))));
-        let inf = Layer::new(
-            DMatrix::zeros(1, 1),
-            DVector::from_element(1, f64::INFINITY),
-            Activation::Relu,
-        );
-        assert!(matches!(inf, Err(EngineError::NonFinite(_))));
-        let a = Layer::new(DMatrix::zeros(2, 3), DVector::zeros(2), Activation::Relu).unwrap();
-        let c = Layer::new(DMatrix::zeros(1, 3), DVector::zeros(1), Activation::Relu).unwrap();
-        assert!(matches!(Mlp::new(vec![a, c]), Err(EngineError::Shape(_))));
-        let mut rng = seeded(1);
-        assert_eq!(
-            Mlp::gaussian(
-                &[3],
-                Activation::Relu,
-                Activation::Identity,
-                2.0,
-                0.0,
-                &mut rng
-            ),
-            Err(EngineError::NoLayers)
-        );
-        assert!(matches!(
-            Mlp::gaussian(
-                &[3, 0, 1],
-                Activation::Relu,
-                Activation::Identity,
-                2.0,
-                0.0,
-                &mut rng
-            ),
-            Err(EngineError::Empty(_))
-        ));
-        for bad in [f64::NAN, -1.0, f64::INFINITY] {
-            assert!(matches!(
-                Mlp::gaussian(
-                    &[3, 1],
-                    Activation::Relu,
-                    Activation::Identity,
-                    bad,
-                    0.0,
-                    &mut rng
-                ),
-                Err(EngineError::Argument(_))
-            ));
-            assert!(matches!(
-                Mlp::gaussian(
-                    &[3, 1],
-                    Activation::Relu,
-                    Activation::Identity,
-                    1.0,
-                    bad,
-                    &mut rng
-                ),
-                Err(EngineError::Argument(_))
-            ));
-        }
-    }
-
-    #[test]
-    fn bad_batches_and_targets_are_errors() {
-        let net = tiny();
-        let ok_x = DMatrix::from_element(2, 3, 0.5);
-        let ok_y = DMatrix::from_element(1, 3, 0.0);
-        assert!(matches!(
-            net.forward(&DMatrix::zeros(3, 1)),
-            Err(EngineError::Shape(_))
-        ));
-        assert!(matches!(
-            net.forward(&DMatrix::zeros(2, 0)),
-            Err(EngineError::Empty(_))
-        ));
-        let mut nan_x = ok_x.clone();
-        nan_x[(1, 2)] = f64::NAN;
-        assert!(matches!(
-            net.forward(&nan_x),
-            Err(EngineError::NonFinite(_))
-        ));
-        let mut inf_x = ok_x.clone();
-        inf_x[(0, 0)] = f64::NEG_INFINITY;
-        assert!(matches!(
-            net.loss(&inf_x, &ok_y, Loss::Mse),
-            Err(EngineError::NonFinite(_))
-        ));
-        assert!(matches!(
-            net.loss(&ok_x, &DMatrix::zeros(1, 2), Loss::Mse),
-            Err(EngineError::Shape(_))
-        ));
-        let mut nan_y = ok_y.clone();
-        nan_y[(0, 1)] = f64::NAN;
-        assert!(matches!(
-            net.loss(&ok_x, &nan_y, Loss::Mse),
-            Err(EngineError::NonFinite(_))
-        ));
-        // Cross-entropy needs probability columns.
-        assert!(matches!(
-            net.loss(&ok_x, &ok_y, Loss::SoftmaxCrossEntropy),
-            Err(EngineError::Target(_))
-        ));
-        assert!(
-            net.loss(
-                &ok_x,
-                &DMatrix::from_element(1, 3, 1.0),
-                Loss::SoftmaxCrossEntropy
-            )
-            .is_ok()
-        );
-        // Workspaces must match the network and the batch.
-        assert!(matches!(
-            Workspace::new(&net, 0),
-            Err(EngineError::Empty(_))
-        ));
-        let mut ws = Workspace::new(&net, 2).unwrap();
-        assert!(matches!(
-            net.loss_and_gradient(&ok_x, &ok_y, Loss::Mse, &mut ws),
-            Err(EngineError::Shape(_))
-        ));
-        let other = Mlp::gaussian(
-            &[2, 4, 1],
-            Activation::Tanh,
-            Activation::Identity,
-            1.0,
-            0.0,
-            &mut seeded(2),
-        )
-        .unwrap();
-        let mut ws_other = Workspace::new(&other, 3).unwrap();
-        assert!(matches!(
-            net.loss_and_gradient(&ok_x, &ok_y, Loss::Mse, &mut ws_other),
-            Err(EngineError::Shape(_))
-        ));
-        assert!(matches!(
-            net.forward_ws(&ok_x, &mut ws_other),
-            Err(EngineError::Shape(_))
-        ));
-    }
-
-    #[test]
-    fn descend_and_parameters_reject_bad_values() {
-        let mut net = tiny();
-        let before = net.clone();
-        let x = DMatrix::from_column_slice(2, 1, &[1.0, 2.0]);
-        let y = DMatrix::from_element(1, 1, 0.0);
-        let (_, g) = net.gradient(&x, &y, Loss::Mse).unwrap();
-        for eta in [f64::NAN, -0.1, f64::INFINITY] {
-            assert!(matches!(
-                net.descend(&g, eta),
-                Err(EngineError::Argument(_))
-            ));
-        }
-        assert!(matches!(
-            net.descend(&g, 1e308),
-            Err(EngineError::NonFinite(_))
-        ));
-        let other = Mlp::gaussian(
-            &[2, 3, 1],
-            Activation::Tanh,
-            Activation::Identity,
-            1.0,
-            0.0,
-            &mut seeded(3),
-        )
-        .unwrap();
-        assert!(matches!(
-            net.descend(&Gradients::zeros(&other), 0.1),
-            Err(EngineError::Shape(_))
-        ));
-        assert_eq!(net, before, "failed steps leave the network unchanged");
-        let theta = net.parameters();
-        assert_eq!(theta.len(), net.parameter_count());
-        assert!(matches!(
-            net.set_parameters(&theta[1..]),
-            Err(EngineError::Shape(_))
-        ));
-        let mut bad = theta.clone();
-        bad[3] = f64::NAN;
-        assert!(matches!(
-            net.set_parameters(&bad),
-            Err(EngineError::NonFinite(_))
-        ));
-        assert_eq!(net, before);
-        net.set_parameters(&theta).unwrap();
-        assert_eq!(net, before);
-        net.descend(&g, 0.01).unwrap();
-        let moved: Vec<f64> = theta
-            .iter()
-            .zip(g.flatten())
-            .map(|(p, gi)| p - 0.01 * gi)
-            .collect();
-        assert_eq!(net.parameters(), moved);
-    }
-
-    #[test]
-    fn a_step_lowers_the_loss_for_a_small_step() {
-        let mut rng = seeded(4);
-        let mut net = Mlp::gaussian(
-            &[3, 5, 2],
-            Activation::Tanh,
-            Activation::Identity,
-            1.0,
-            0.1,
-            &mut rng,
-        )
-        .unwrap();
-        let x = DMatrix::from_fn(3, 4, |i, j| (i as f64 - j as f64) * 0.3);
-        let y = DMatrix::from_fn(2, 4, |i, j| ((i + j) % 2) as f64);
-        let mut ws = Workspace::new(&net, 4).unwrap();
-        let before = net.train_step(&x, &y, Loss::Mse, 0.05, &mut ws).unwrap();
-        let after = net.loss(&x, &y, Loss::Mse).unwrap();
-        assert!(after < before, "{after} >= {before}");
-    }
-
-    #[test]
-    fn batch_gradient_is_the_mean_of_example_gradients() {
-        let mut rng = seeded(5);
-        let net = Mlp::gaussian(
-            &[3, 4, 3],
-            Activation::Sigmoid,
-            Activation::Identity,
-            1.0,
-            0.5,
-            &mut rng,
-        )
-        .unwrap();
-        let x = DMatrix::from_fn(3, 5, |i, j| ((i * 7 + j * 3) % 5) as f64 / 5.0 - 0.4);
-        let y = DMatrix::from_fn(3, 5, |i, j| if i == j % 3 { 1.0 } else { 0.0 });
-        let (loss, g) = net.gradient(&x, &y, Loss::SoftmaxCrossEntropy).unwrap();
-        let mut mean_loss = 0.0;
-        let mut mean = vec![0.0; g.flatten().len()];
-        for j in 0..5 {
-            let (l, gj) = net
-                .gradient(
-                    &x.columns(j, 1).into_owned(),
-                    &y.columns(j, 1).into_owned(),
-                    Loss::SoftmaxCrossEntropy,
-                )
-                .unwrap();
-            mean_loss += l / 5.0;
-            mean.iter_mut()
-                .zip(gj.flatten())
-                .for_each(|(m, v)| *m += v / 5.0);
-        }
-        assert_relative_eq!(loss, mean_loss, epsilon = 1e-14);
-        for (a, b) in g.flatten().iter().zip(&mean) {
-            assert_relative_eq!(*a, *b, epsilon = 1e-14);
-        }
-    }
-
-    #[test]
-    fn input_gradient_only_when_asked() {
-        let net = tiny();
-        let x = DMatrix::from_column_slice(2, 1, &[1.0, 2.0]);
-        let y = DMatrix::from_element(1, 1, 0.0);
-        let mut ws = Workspace::new(&net, 1).unwrap();
-        net.loss_and_gradient(&x, &y, Loss::Mse, &mut ws).unwrap();
-        assert!(ws.activation_gradient(0).is_none());
-        let mut ws = Workspace::new(&net, 1).unwrap().with_input_gradient();
-        net.loss_and_gradient(&x, &y, Loss::Mse, &mut ws).unwrap();
-        // ∂ℓ/∂x_0 = W_1ᵀ δ_1 = [[1, 0.5], [-1, 2]] [0, 13] = [6.5, 26].
-        assert_eq!(ws.activation_gradient(0).unwrap().as_slice(), &[6.5, 26.0]);
-        assert!(ws.delta(0).is_none() && ws.delta(3).is_none() && ws.delta(2).is_some());
-        assert!(ws.pre_activation(1).is_some() && ws.pre_activation(0).is_none());
-    }
-
-    #[test]
-    fn clipping_keeps_direction_and_caps_norm() {
-        let net = tiny();
-        let x = DMatrix::from_column_slice(2, 1, &[1.0, 2.0]);
-        let y = DMatrix::from_element(1, 1, 0.0);
-        let (_, mut g) = net.gradient(&x, &y, Loss::Mse).unwrap();
-        let before = g.flatten();
-        let norm = clip_by_norm(&mut g, 1.0).unwrap();
-        assert_relative_eq!(
-            norm,
-            before.iter().map(|v| v * v).sum::<f64>().sqrt(),
-            epsilon = 1e-12
-        );
-        assert_relative_eq!(g.norm(), 1.0, epsilon = 1e-15);
-        for (a, b) in g.flatten().iter().zip(&before) {
-            assert_relative_eq!(*a, b / norm, epsilon = 1e-15);
-        }
-        let small = g.clone();
-        clip_by_norm(&mut g, 10.0).unwrap();
-        assert_eq!(g, small, "a gradient under the threshold is untouched");
-        for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-            assert!(matches!(
-                clip_by_norm(&mut g, bad),
-                Err(EngineError::Argument(_))
-            ));
-        }
-        g.w[0][(0, 0)] = f64::INFINITY;
-        assert!(matches!(
-            clip_by_norm(&mut g, 1.0),
-            Err(EngineError::NonFinite(_))
-        ));
-    }
-
-    #[test]
-    fn loss_value_and_gradient_checks_its_input() {
-        let out = DMatrix::from_row_slice(2, 1, &[1.0, 3.0]);
-        let y = DMatrix::from_row_slice(2, 1, &[0.0, 1.0]);
-        let (v, g) = Loss::SoftmaxCrossEntropy
-            .value_and_gradient(&out, &y)
-            .unwrap();
-        assert_relative_eq!(v, (1.0f64.exp() + 3.0f64.exp()).ln() - 3.0, epsilon = 1e-15);
-        assert_relative_eq!(g.sum(), 0.0, epsilon = 1e-15);
-        let (v, g) = Loss::Mse.value_and_gradient(&out, &y).unwrap();
-        assert_eq!((v, g.as_slice()), (2.5, &[1.0, 2.0][..]));
-        assert!(matches!(
-            Loss::Mse.value_and_gradient(&DMatrix::zeros(0, 0), &DMatrix::zeros(0, 0)),
-            Err(EngineError::Empty(_))
-        ));
-        let mut bad = out.clone();
-        bad[0] = f64::INFINITY;
-        assert!(matches!(
-            Loss::Linear.value_and_gradient(&bad, &y),
-            Err(EngineError::NonFinite(_))
-        ));
-        assert!(matches!(
-            Loss::Linear.value_and_gradient(&out, &DMatrix::zeros(1, 1)),
-            Err(EngineError::Shape(_))
-        ));
-    }
-
-    #[test]
-    fn products_match_for_every_size() {
-        let mut rng = seeded(8);
-        let shapes = [
-            (1, 1, 1),
-            (1, 64, 32),
-            (64, 1, 32),
-            (3, 7, 2),
-            (7, 3, 9),
-            (6, 6, 6),
-            (5, 9, 9),
-            (9, 9, 5),
-            (12, 40, 33),
-            (64, 64, 32),
-        ];
-        for (m, k, n) in shapes {
-            let a = DMatrix::from_fn(m, k, |_, _| normal(&mut rng));
-            let b = DMatrix::from_fn(k, n, |_, _| normal(&mut rng));
-            let (at, bt) = (a.transpose(), b.transpose());
-            let reference = &a * &b;
-            let mut out = DMatrix::from_element(m, n, f64::NAN);
-            mul_into(&mut out, &a, &b);
-            assert!((&out - &reference).amax() < 1e-12, "a b, {m}×{k}×{n}");
-            out.fill(f64::NAN);
-            mul_tr_left_into(&mut out, &at, &b);
-            assert!((&out - &reference).amax() < 1e-12, "aᵀ b, {m}×{k}×{n}");
-            out.fill(f64::NAN);
-            mul_tr_right_into(&mut out, &a, &bt);
-            assert!((&out - &reference).amax() < 1e-12, "a bᵀ, {m}×{k}×{n}");
-        }
-    }
-
-    #[test]
-    fn multiply_add_counts() {
-        let net = Mlp::gaussian(
-            &[784, 256, 256, 10],
-            Activation::Relu,
-            Activation::Identity,
-            2.0,
-            0.0,
-            &mut seeded(6),
-        )
-        .unwrap();
-        assert_eq!(
-            net.parameter_count(),
-            784 * 256 + 256 + 256 * 256 + 256 + 256 * 10 + 10
-        );
-        assert_eq!(
-            net.forward_multiply_adds(1),
-            784 * 256 + 256 * 256 + 256 * 10
-        );
-        assert_eq!(
-            net.backward_multiply_adds(2),
-            2 * (2 * (784 * 256 + 256 * 256 + 256 * 10) - 784 * 256)
-        );
-    }
-}

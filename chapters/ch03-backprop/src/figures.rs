@@ -1,123 +1,14 @@
-//! The chapter's figures and the experiments behind them, each run once and
-//! shared between the report and the figures.
+//! The chapter's figures, drawn from the experiments of
+//! [`crate::experiments`] for the given [`Settings`].
 
-use crate::clipping::{ClipSetup, Run, train};
-use crate::engine::Activation;
-use crate::products::{relu_log_gradient_ratios, relu_log_ratio_moments};
-use crate::signal::{MeanField, Profile};
+use crate::experiments::*;
+use crate::products::{dead_network_probability, relu_log_ratio_moments};
+use crate::signal::MeanField;
+use crate::stall::constant_predictor_loss;
 use book_support::Figure;
 use book_support::figure::{FONT, PALETTE, SIZE, draw};
 use book_support::plotters::prelude::*;
 use std::error::Error;
-use std::sync::OnceLock;
-
-/// Width, depth, number of networks and seed of the deep-signal experiment.
-pub const SIGNAL_WIDTH: usize = 64;
-pub const SIGNAL_DEPTH: usize = 100;
-pub const SIGNAL_NETS: usize = 32;
-pub const SIGNAL_SEED: u64 = 7;
-
-/// The four kinds of deep network the chapter compares: activation, `σ_w²`
-/// and a label.
-pub const KINDS: [(Activation, f64, &str); 4] = [
-    (Activation::Sigmoid, 1.0, "sigmoid, σw² = 1"),
-    (Activation::Tanh, 1.0, "tanh, σw² = 1"),
-    (Activation::Relu, 2.0, "ReLU, σw² = 2"),
-    (Activation::Tanh, 4.0, "tanh, σw² = 4"),
-];
-
-type Shared<T> = OnceLock<Result<T, String>>;
-
-fn shared<T: Clone>(
-    cell: &Shared<T>,
-    make: impl FnOnce() -> Result<T, Box<dyn Error>>,
-) -> Result<T, Box<dyn Error>> {
-    cell.get_or_init(|| make().map_err(|e| e.to_string()))
-        .clone()
-        .map_err(Into::into)
-}
-
-/// The depth-100 profiles of the four kinds, measured once.
-pub fn signal_profiles() -> Result<Vec<Profile>, Box<dyn Error>> {
-    static CELL: Shared<Vec<Profile>> = OnceLock::new();
-    shared(&CELL, || {
-        KINDS
-            .iter()
-            .map(|&(a, s2, _)| {
-                Profile::measure(a, s2, SIGNAL_WIDTH, SIGNAL_DEPTH, SIGNAL_NETS, SIGNAL_SEED)
-                    .map_err(Into::into)
-            })
-            .collect()
-    })
-}
-
-/// Depths of the depth sweep.
-pub const SWEEP_DEPTHS: [usize; 6] = [5, 10, 20, 35, 50, 100];
-
-/// `log10(‖δ_1‖/‖δ_L‖)` (geometric mean over networks) for each kind and
-/// each depth of [`SWEEP_DEPTHS`].
-pub fn depth_sweep() -> Result<Vec<Vec<f64>>, Box<dyn Error>> {
-    static CELL: Shared<Vec<Vec<f64>>> = OnceLock::new();
-    shared(&CELL, || {
-        let deep = signal_profiles()?;
-        KINDS
-            .iter()
-            .zip(&deep)
-            .map(|(&(a, s2, _), deep)| {
-                SWEEP_DEPTHS
-                    .iter()
-                    .map(|&depth| {
-                        let p = if depth == SIGNAL_DEPTH {
-                            deep.clone()
-                        } else {
-                            Profile::measure(
-                                a,
-                                s2,
-                                SIGNAL_WIDTH,
-                                depth,
-                                SIGNAL_NETS,
-                                SIGNAL_SEED + depth as u64,
-                            )?
-                        };
-                        Ok(p.log_ratio(1).0 / std::f64::consts::LN_10)
-                    })
-                    .collect()
-            })
-            .collect()
-    })
-}
-
-/// The three training runs of the clipping figure: unclipped at η = 0.2,
-/// clipped to norm 1 at η = 0.2, and unclipped at η = 0.1, 300 steps each.
-pub fn clipping_runs() -> Result<Vec<Run>, Box<dyn Error>> {
-    static CELL: Shared<Vec<Run>> = OnceLock::new();
-    shared(&CELL, || {
-        let s = ClipSetup::default();
-        Ok(vec![
-            train(&s, 0.2, None, 300)?,
-            train(&s, 0.2, Some(1.0), 300)?,
-            train(&s, 0.1, None, 300)?,
-        ])
-    })
-}
-
-/// Widths, depth, network counts and seed of the ReLU spread experiment.
-pub const SPREAD: [(usize, usize); 2] = [(16, 2000), (64, 500)];
-pub const SPREAD_DEPTH: usize = 20;
-pub const SPREAD_SEED: u64 = 9;
-
-/// `ln(‖∂ℓ/∂x_0‖²/‖u‖²)` for ReLU networks of each width in [`SPREAD`].
-pub fn spread_samples() -> Result<Vec<Vec<f64>>, Box<dyn Error>> {
-    static CELL: Shared<Vec<Vec<f64>>> = OnceLock::new();
-    shared(&CELL, || {
-        SPREAD
-            .iter()
-            .map(|&(n, nets)| {
-                relu_log_gradient_ratios(n, SPREAD_DEPTH, nets, SPREAD_SEED).map_err(Into::into)
-            })
-            .collect()
-    })
-}
 
 fn legend_line(color: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
     move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
@@ -203,10 +94,34 @@ fn signal_panel(
     Ok(())
 }
 
-fn backward_by_layer() -> Result<Figure, Box<dyn Error>> {
-    let profiles = signal_profiles()?;
+/// The y ranges of the two panels of a deep-signal figure: the sigmoid
+/// panel from a multiple of ten below its data to 5, the other panel
+/// around its data, at least −2 to 7.
+fn signal_ranges(series: &dyn Fn(usize) -> Series) -> [std::ops::Range<f64>; 2] {
+    let extremes = |kinds: &[usize]| {
+        kinds
+            .iter()
+            .flat_map(|&k| {
+                let (measured, predicted) = series(k);
+                measured.into_iter().chain(predicted.unwrap_or_default())
+            })
+            .map(|(_, y)| y)
+            .filter(|y| y.is_finite())
+            .fold((0.0f64, 0.0f64), |(lo, hi), y| (lo.min(y), hi.max(y)))
+    };
+    let (sigmoid_lo, _) = extremes(&[0]);
+    let (lo, hi) = extremes(&[1, 2, 3]);
+    [
+        (10.0 * ((sigmoid_lo - 2.0) / 10.0).floor()).min(-10.0)..5.0,
+        (lo - 0.3).floor().min(-2.0)..(hi + 0.3).ceil().max(7.0),
+    ]
+}
+
+fn backward_by_layer(s: &Settings) -> Result<Figure, Box<dyn Error>> {
+    let profiles = signal_profiles(s)?;
+    let depth = s.depth;
     let series = |k: usize| {
-        let measured = (1..=SIGNAL_DEPTH)
+        let measured = (1..=depth)
             .map(|l| {
                 (
                     l as f64,
@@ -219,7 +134,7 @@ fn backward_by_layer() -> Result<Figure, Box<dyn Error>> {
             activation: a,
             sigma_w2: s2,
         }
-        .backward_profile(1.0, SIGNAL_DEPTH);
+        .backward_profile(1.0, depth);
         (
             measured,
             Some(
@@ -230,22 +145,23 @@ fn backward_by_layer() -> Result<Figure, Box<dyn Error>> {
             ),
         )
     };
+    let [left_range, right_range] = signal_ranges(&series);
     draw("backward-signal-by-layer", SIZE, |root| {
         let root = root.titled(
-            &format!("Backward signal by layer, depth {SIGNAL_DEPTH}, width {SIGNAL_WIDTH} (solid: measured, dashed: mean field)"),
+            &format!("Backward signal by layer, depth {depth}, width {SIGNAL_WIDTH} (solid: measured, dashed: mean field)"),
             (FONT, 16),
         )?;
         let (left, right) = root.split_horizontally(SIZE.0 / 2);
-        let x_desc = "layer l (the loss sits above layer 100)";
+        let x_desc = format!("layer l (the loss sits above layer {depth})");
         let y_desc = "log10 of ‖δ_l‖ / ‖δ_L‖";
         signal_panel(
             &left,
             Panel {
                 title: "sigmoid",
-                x_desc,
+                x_desc: &x_desc,
                 y_desc,
-                x_range: 1.0..100.0,
-                y_range: -70.0..5.0,
+                x_range: 1.0..depth as f64,
+                y_range: left_range,
                 kinds: &[0],
                 legend_at: SeriesLabelPosition::LowerRight,
             },
@@ -255,10 +171,10 @@ fn backward_by_layer() -> Result<Figure, Box<dyn Error>> {
             &right,
             Panel {
                 title: "tanh and ReLU",
-                x_desc,
+                x_desc: &x_desc,
                 y_desc,
-                x_range: 1.0..100.0,
-                y_range: -2.0..7.0,
+                x_range: 1.0..depth as f64,
+                y_range: right_range,
                 kinds: &[1, 2, 3],
                 legend_at: SeriesLabelPosition::UpperRight,
             },
@@ -268,16 +184,19 @@ fn backward_by_layer() -> Result<Figure, Box<dyn Error>> {
     })
 }
 
-fn ratio_vs_depth() -> Result<Figure, Box<dyn Error>> {
-    let sweep = depth_sweep()?;
+fn ratio_vs_depth(s: &Settings) -> Result<Figure, Box<dyn Error>> {
+    let sweep = depth_sweep(s)?;
+    let depths = sweep_depths(s);
     let series = |k: usize| {
-        let measured = SWEEP_DEPTHS
+        let measured = depths
             .iter()
             .map(|&d| d as f64)
             .zip(sweep[k].iter().copied())
             .collect();
         (measured, None)
     };
+    let [left_range, right_range] = signal_ranges(&series);
+    let x_max = 1.05 * s.depth as f64;
     draw("gradient-ratio-vs-depth", SIZE, |root| {
         let root = root.titled(
             "First-layer over last-layer backward signal, by depth",
@@ -292,8 +211,8 @@ fn ratio_vs_depth() -> Result<Figure, Box<dyn Error>> {
                 title: "sigmoid",
                 x_desc,
                 y_desc,
-                x_range: 0.0..105.0,
-                y_range: -70.0..5.0,
+                x_range: 0.0..x_max,
+                y_range: left_range,
                 kinds: &[0],
                 legend_at: SeriesLabelPosition::LowerLeft,
             },
@@ -305,8 +224,8 @@ fn ratio_vs_depth() -> Result<Figure, Box<dyn Error>> {
                 title: "tanh and ReLU",
                 x_desc,
                 y_desc,
-                x_range: 0.0..105.0,
-                y_range: -2.0..7.0,
+                x_range: 0.0..x_max,
+                y_range: right_range,
                 kinds: &[1, 2, 3],
                 legend_at: SeriesLabelPosition::UpperLeft,
             },
@@ -316,8 +235,8 @@ fn ratio_vs_depth() -> Result<Figure, Box<dyn Error>> {
     })
 }
 
-fn spread_histogram() -> Result<Figure, Box<dyn Error>> {
-    let samples = spread_samples()?;
+fn spread_histogram(s: &Settings) -> Result<Figure, Box<dyn Error>> {
+    let samples = spread_samples(s)?;
     draw("relu-gradient-spread", SIZE, |root| {
         let (lo, hi, bins) = (-14.0, 6.0, 40);
         let width = (hi - lo) / bins as f64;
@@ -386,9 +305,9 @@ fn spread_histogram() -> Result<Figure, Box<dyn Error>> {
     })
 }
 
-fn clipping_figure() -> Result<Figure, Box<dyn Error>> {
+fn clipping_figure(s: &Settings) -> Result<Figure, Box<dyn Error>> {
     const TOP: f64 = 12.0;
-    let runs = clipping_runs()?;
+    let runs = clipping_runs(s)?;
     let labels = [
         "η = 0.2, no clipping",
         "η = 0.2, clipped to norm 1",
@@ -458,12 +377,273 @@ fn clipping_figure() -> Result<Figure, Box<dyn Error>> {
     })
 }
 
-/// Every figure of the chapter, in the order the prose shows them.
-pub fn all() -> Result<Vec<Figure>, Box<dyn Error>> {
-    Ok(vec![
-        backward_by_layer()?,
-        ratio_vs_depth()?,
-        clipping_figure()?,
-        spread_histogram()?,
-    ])
+/// `log10` of a positive finite loss, clamped to `[lo, hi]` (a loss that
+/// is zero or not finite sits on the edge).
+fn log10_clamped(loss: f64, lo: f64, hi: f64) -> f64 {
+    if loss.is_finite() && loss > 0.0 {
+        loss.log10().clamp(lo, hi)
+    } else if loss == 0.0 {
+        lo
+    } else {
+        hi
+    }
+}
+
+fn stall_figure(s: &Settings) -> Result<Figure, Box<dyn Error>> {
+    const LOW: f64 = -4.0;
+    let curves = stall_curves(s)?;
+    let setup = stall_setup(s);
+    let (_, y) = setup.data();
+    let constant = constant_predictor_loss(&y);
+    let steps = setup.steps as f64;
+    draw("sigmoid-stalls-relu-learns", SIZE, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                format!(
+                    "{} hidden layers of width {}: same data, seed and step size η = {}",
+                    setup.depth, setup.width, setup.eta
+                ),
+                (FONT, 18),
+            )
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0.0..steps, LOW..1.0)?;
+        chart
+            .configure_mesh()
+            .x_desc("step of full-batch gradient descent")
+            .y_desc("log10 of the training loss")
+            .y_labels(6)
+            .x_label_formatter(&integer)
+            .y_label_formatter(&integer)
+            .label_style((FONT, 14))
+            .draw()?;
+        let labels = ["sigmoid, σw² = 1", "ReLU, σw² = 2"];
+        for ((curve, label), color) in curves.iter().zip(labels).zip([PALETTE[0], PALETTE[2]]) {
+            let points = curve
+                .iter()
+                .enumerate()
+                .map(|(t, &l)| (t as f64, log10_clamped(l, LOW, 1.0)));
+            chart
+                .draw_series(LineSeries::new(points, color.stroke_width(2)))?
+                .label(label)
+                .legend(legend_line(color));
+        }
+        let level = constant.log10();
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(0.0, level), (steps, level)],
+                6,
+                5,
+                BLACK.stroke_width(1),
+            ))?
+            .label("best constant prediction, ½ Var(y)")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
+            .label_font((FONT, 14))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// The normal density with mean `mean` and variance `var` at `x`.
+fn normal_density(x: f64, mean: f64, var: f64) -> f64 {
+    (-(x - mean).powi(2) / (2.0 * var)).exp() / (2.0 * std::f64::consts::PI * var).sqrt()
+}
+
+fn log_product_figure(s: &Settings) -> Result<Figure, Box<dyn Error>> {
+    let chains = gain_chains(s)?;
+    let (lo, hi, width) = (-80.0, 20.0, 1.0);
+    let bins = ((hi - lo) / width) as usize;
+    draw("log-product-by-depth", SIZE, |root| {
+        let root = root.titled(
+            &format!(
+                "ln of a product of L random gains: bars {CHAINS} simulated products, lines the normal law of the CLT"
+            ),
+            (FONT, 15),
+        )?;
+        let (left, right) = root.split_horizontally(SIZE.0 / 2);
+        for (panel, ((gain, label), chains)) in
+            [left, right].iter().zip(gain_laws().iter().zip(&chains))
+        {
+            let mut chart = ChartBuilder::on(panel)
+                .caption(*label, (FONT, 15))
+                .margin(10)
+                .x_label_area_size(42)
+                .y_label_area_size(52)
+                .build_cartesian_2d(lo..hi, 0.0..0.2)?;
+            chart
+                .configure_mesh()
+                .x_desc("ln Π ξ_l")
+                .y_desc("density")
+                .x_label_formatter(&integer)
+                .label_style((FONT, 13))
+                .axis_desc_style((FONT, 13))
+                .draw()?;
+            for (i, &depth) in HISTOGRAM_DEPTHS.iter().enumerate() {
+                let color = PALETTE[i];
+                let values = chains.logs_at(depth).ok_or("histogram depth not watched")?;
+                let mut counts = vec![0usize; bins];
+                for &v in values {
+                    let b = ((v - lo) / width).floor();
+                    if b >= 0.0 && (b as usize) < bins {
+                        counts[b as usize] += 1;
+                    }
+                }
+                let scale = 1.0 / (values.len() as f64 * width);
+                chart
+                    .draw_series(counts.iter().enumerate().map(|(b, &c)| {
+                        let x0 = lo + b as f64 * width;
+                        Rectangle::new(
+                            [(x0, 0.0), (x0 + width, c as f64 * scale)],
+                            color.mix(0.35).filled(),
+                        )
+                    }))?
+                    .label(format!("L = {depth}"))
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 20, y + 5)], color.mix(0.35).filled())
+                    });
+                let (mean, var) = (
+                    depth as f64 * gain.log_mean(),
+                    depth as f64 * gain.log_var(),
+                );
+                let density = (0..=500).map(|k| {
+                    let x = lo + (hi - lo) * k as f64 / 500.0;
+                    (x, normal_density(x, mean, var))
+                });
+                chart.draw_series(LineSeries::new(density, color.stroke_width(2)))?;
+            }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperLeft)
+                .label_font((FONT, 13))
+                .background_style(WHITE.mix(0.9))
+                .border_style(BLACK)
+                .draw()?;
+        }
+        Ok(())
+    })
+}
+
+fn catastrophic_figure(s: &Settings) -> Result<Figure, Box<dyn Error>> {
+    let chains = gain_chains(s)?;
+    let [(light, _), (heavy, _)] = gain_laws();
+    let max_depth = CHAIN_DEPTHS[CHAIN_DEPTHS.len() - 1] as f64;
+    // Exact curves at every integer depth, simulated points at the watched
+    // depths (which law's chains, and the threshold).
+    struct Catastrophe {
+        label: &'static str,
+        color: RGBColor,
+        exact: Box<dyn Fn(usize) -> f64>,
+        simulated: Option<(usize, f64)>,
+    }
+    let series = [
+        Catastrophe {
+            label: "heavy gain above 10",
+            color: PALETTE[1],
+            exact: Box::new(move |l| heavy.any_exceeds(10.0, l)),
+            simulated: Some((1, 10.0)),
+        },
+        Catastrophe {
+            label: "heavy gain above 100",
+            color: PALETTE[3],
+            exact: Box::new(move |l| heavy.any_exceeds(100.0, l)),
+            simulated: Some((1, 100.0)),
+        },
+        Catastrophe {
+            label: "light gain above 10",
+            color: PALETTE[0],
+            exact: Box::new(move |l| light.any_exceeds(10.0, l)),
+            simulated: Some((0, 10.0)),
+        },
+        Catastrophe {
+            label: "ReLU width 8: a dead layer",
+            color: PALETTE[2],
+            exact: Box::new(|l| dead_network_probability(8, l)),
+            simulated: None,
+        },
+    ];
+    draw("catastrophic-factor-by-depth", SIZE, |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                format!("Chance of a catastrophic factor in L layers (lines exact, dots {CHAINS} chains)"),
+                (FONT, 16),
+            )
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            .build_cartesian_2d((1.0..max_depth).log_scale(), 0.0..1.0)?;
+        chart
+            .configure_mesh()
+            .x_desc("depth L (number of layers, log scale)")
+            .y_desc("probability")
+            .x_label_formatter(&integer)
+            .label_style((FONT, 14))
+            .draw()?;
+        for Catastrophe {
+            label,
+            color,
+            exact,
+            simulated,
+        } in &series
+        {
+            let color = *color;
+            let line = (1..=max_depth as usize).map(|l| (l as f64, exact(l)));
+            if simulated.is_some() {
+                chart
+                    .draw_series(LineSeries::new(line, color.stroke_width(2)))?
+                    .label(*label)
+                    .legend(legend_line(color));
+            } else {
+                chart
+                    .draw_series(DashedLineSeries::new(line, 6, 5, color.stroke_width(2)))?
+                    .label(*label)
+                    .legend(move |(x, y)| {
+                        PathElement::new(vec![(x, y), (x + 8, y)], color.stroke_width(2))
+                    });
+            }
+            if let Some((law, c)) = *simulated {
+                chart.draw_series(CHAIN_DEPTHS.iter().map(|&d| {
+                    let (p, _) = chains[law].catastrophic(d, c);
+                    Circle::new((d as f64, p), 4, color.filled())
+                }))?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .label_font((FONT, 14))
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .draw()?;
+        Ok(())
+    })
+}
+
+/// Every figure of the chapter for the given settings, in the order the
+/// prose shows them (drawn in parallel).
+pub fn all(s: &Settings) -> Result<Vec<Figure>, Box<dyn Error>> {
+    type Draw<'a> = dyn Fn() -> Result<Figure, String> + Sync + 'a;
+    fn job(
+        f: fn(&Settings) -> Result<Figure, Box<dyn Error>>,
+        s: &Settings,
+    ) -> Result<Figure, String> {
+        f(s).map_err(|e| e.to_string())
+    }
+    let jobs: [&Draw<'_>; 7] = [
+        &|| job(backward_by_layer, s),
+        &|| job(ratio_vs_depth, s),
+        &|| job(stall_figure, s),
+        &|| job(clipping_figure, s),
+        &|| job(log_product_figure, s),
+        &|| job(catastrophic_figure, s),
+        &|| job(spread_histogram, s),
+    ];
+    Ok(in_parallel(&jobs)
+        .into_iter()
+        .collect::<Result<Vec<_>, String>>()?)
 }

@@ -3,21 +3,27 @@
 
 book_support::chapter!("ch03-backprop.md");
 
+pub mod cli;
 pub mod clipping;
 pub mod engine;
 pub mod exercises;
+pub mod experiments;
 pub mod figures;
 pub mod gradcheck;
 pub mod products;
 pub mod signal;
+pub mod stall;
 
 pub use clipping::*;
 pub use engine::*;
 pub use gradcheck::*;
 pub use products::*;
 pub use signal::*;
+pub use stall::*;
 
 pub use nalgebra::{DMatrix, DVector};
+
+pub use experiments::Settings;
 
 use book_support::Figure;
 use std::error::Error;
@@ -30,29 +36,45 @@ pub const CHAPTER: book_support::cli::Chapter = book_support::cli::Chapter {
     figures,
 };
 
-/// The chapter's headline results, as `cargo run -p ch03-backprop` prints them.
+/// The chapter's headline results with the book's settings, as `cargo run
+/// -p ch03-backprop` prints them.
 pub fn report() -> Result<String, Box<dyn Error>> {
+    report_with(&Settings::BOOK)
+}
+
+/// Every figure of the chapter with the book's settings.
+pub fn figures() -> Result<Vec<Figure>, Box<dyn Error>> {
+    figures::all(&Settings::BOOK)
+}
+
+/// Every figure of the chapter for the given settings.
+pub fn figures_with(s: &Settings) -> Result<Vec<Figure>, Box<dyn Error>> {
+    experiments::prepare(s)?;
+    figures::all(s)
+}
+
+/// The chapter's headline results for the given settings.
+pub fn report_with(s: &Settings) -> Result<String, Box<dyn Error>> {
+    use experiments::*;
+    prepare(s)?;
     let mut out = String::new();
-    let s = survey(3, 500, 4, 6, 1e-3)?;
+    let survey = survey(s.seed(3), 500, 4, 6, 1e-3)?;
     writeln!(
         out,
         "backprop vs central differences: {} random networks ({} parameters), worst relative error {:.1e}",
-        s.checked, s.parameters, s.worst
+        survey.checked, survey.parameters, survey.worst
     )?;
-    let profiles = figures::signal_profiles()?;
     writeln!(
         out,
-        "backward signal, depth {}, width {} (geometric mean of {} networks):",
-        figures::SIGNAL_DEPTH,
-        figures::SIGNAL_WIDTH,
-        figures::SIGNAL_NETS
+        "backward signal, depth {}, width {SIGNAL_WIDTH} (geometric mean of {SIGNAL_NETS} networks):",
+        s.depth
     )?;
-    for ((a, s2, label), p) in figures::KINDS.iter().zip(&profiles) {
+    for ((a, s2, label), p) in KINDS.iter().zip(&signal_profiles(s)?) {
         let mf = MeanField {
             activation: *a,
             sigma_w2: *s2,
         };
-        let predicted = mf.backward_profile(1.0, figures::SIGNAL_DEPTH)[0];
+        let predicted = mf.backward_profile(1.0, s.depth)[0];
         writeln!(
             out,
             "  {label:<18} ‖δ_1‖/‖δ_L‖ = 10^{:.2}   (mean field 10^{:.2})",
@@ -60,7 +82,20 @@ pub fn report() -> Result<String, Box<dyn Error>> {
             predicted.log10()
         )?;
     }
-    let runs = figures::clipping_runs()?;
+    let stall = stall_setup(s);
+    let (_, y) = stall.data();
+    let constant = constant_predictor_loss(&y);
+    let curves = stall_curves(s)?;
+    writeln!(
+        out,
+        "{} hidden layers of width {}, {} steps: final loss / best constant loss = {:.4} (sigmoid), {:.4} (ReLU)",
+        stall.depth,
+        stall.width,
+        stall.steps,
+        curves[0][stall.steps] / constant,
+        curves[1][stall.steps] / constant
+    )?;
+    let runs = clipping_runs(s)?;
     let describe = |r: &Run| match r.failed_at {
         Some(t) => format!("broke down at step {t}"),
         None => format!("final loss {:.1e}", r.final_loss()),
@@ -74,29 +109,36 @@ pub fn report() -> Result<String, Box<dyn Error>> {
     let heavy = Gain::heavy_matched();
     writeln!(
         out,
-        "scalar products of 100 gains: P(some gain > 100) = {:.4} (half-Cauchy), {:.1e} (half-normal)",
-        heavy.any_exceeds(100.0, 100),
-        Gain::HalfNormal.any_exceeds(100.0, 100)
+        "scalar products of {} gains: P(some gain > 100) = {:.4} (half-Cauchy), {:.1e} (half-normal)",
+        s.depth,
+        heavy.any_exceeds(100.0, s.depth),
+        Gain::HalfNormal.any_exceeds(100.0, s.depth)
     )?;
+    let chains = gain_chains(s)?;
+    for (&(gain, label), chains) in gain_laws().iter().zip(&chains) {
+        let depth = HISTOGRAM_DEPTHS[HISTOGRAM_DEPTHS.len() - 1];
+        let (mean, se) = mean_se(chains.logs_at(depth).ok_or("depth not watched")?);
+        let (p, p_se) = chains.catastrophic(256, 100.0);
+        writeln!(
+            out,
+            "  {label}: mean ln Π of {depth} gains {mean:.2} ± {se:.2} (exact {:.2}); P(some gain > 100 in 256) = {p:.4} ± {p_se:.4} (exact {:.4})",
+            depth as f64 * gain.log_mean(),
+            gain.any_exceeds(100.0, 256)
+        )?;
+    }
     writeln!(
         out,
         "ReLU width 8, depth 50: P(a dead layer) = {:.4}",
         dead_network_probability(8, 50)
     )?;
-    for (&(n, _), v) in figures::SPREAD.iter().zip(figures::spread_samples()?) {
+    for (&(n, _), v) in SPREAD.iter().zip(spread_samples(s)?) {
         let (var, se) = variance_se(&v);
-        let exact = relu_log_ratio_moments(n).1 * figures::SPREAD_DEPTH as f64;
+        let exact = relu_log_ratio_moments(n).1 * SPREAD_DEPTH as f64;
         writeln!(
             out,
-            "ReLU width {n}, depth {}: Var ln(gradient ratio) = {var:.2} ± {se:.2} (exact layer law {exact:.2}, 5L/n = {:.2})",
-            figures::SPREAD_DEPTH,
-            5.0 * figures::SPREAD_DEPTH as f64 / n as f64
+            "ReLU width {n}, depth {SPREAD_DEPTH}: Var ln(gradient ratio) = {var:.2} ± {se:.2} (exact layer law {exact:.2}, 5L/n = {:.2})",
+            5.0 * SPREAD_DEPTH as f64 / n as f64
         )?;
     }
     Ok(out)
-}
-
-/// Every figure of the chapter.
-pub fn figures() -> Result<Vec<Figure>, Box<dyn Error>> {
-    figures::all()
 }

@@ -159,6 +159,106 @@ pub fn simulate_products(
     })
 }
 
+/// Products of gains watched at several depths at once: chain `k` draws
+/// `ξ_{k,1}, ξ_{k,2}, …` up to the largest depth and records, at every
+/// depth `L` of the list, `ln Π_{l ≤ L} ξ_{k,l}` and the largest gain so
+/// far, `max_{l ≤ L} ξ_{k,l}`. (The depths share their chains, so
+/// estimates at different depths are correlated; each one alone is a fair
+/// estimate with the standard error given.)
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chains {
+    /// The depths, increasing.
+    pub depths: Vec<usize>,
+    /// `logs[i][k]`: `ln Π ξ` of chain `k` at depth `depths[i]`.
+    pub logs: Vec<Vec<f64>>,
+    /// `maxima[i][k]`: the largest gain of chain `k` up to depth `depths[i]`.
+    pub maxima: Vec<Vec<f64>>,
+}
+
+impl Chains {
+    /// Simulates `chains` chains of gains drawn from `gain` (seeded with
+    /// `seed`) and watches them at `depths`. Errors: no depths, a depth of
+    /// zero, depths not increasing, or fewer than two chains.
+    pub fn simulate(gain: Gain, depths: &[usize], chains: usize, seed: u64) -> Result<Self> {
+        let increasing = depths.windows(2).all(|w| w[0] < w[1]);
+        if depths.is_empty() || depths[0] == 0 || !increasing || chains < 2 {
+            return Err(EngineError::Argument(format!(
+                "need increasing positive depths and at least two chains, got {depths:?} and {chains}"
+            )));
+        }
+        let mut rng = book_support::seeded(seed);
+        let mut logs = vec![Vec::with_capacity(chains); depths.len()];
+        let mut maxima = logs.clone();
+        for _ in 0..chains {
+            let (mut log, mut max, mut next) = (0.0, 0.0f64, 0);
+            for l in 1..=depths[depths.len() - 1] {
+                let xi = gain.sample(&mut rng);
+                log += xi.ln();
+                max = max.max(xi);
+                if l == depths[next] {
+                    logs[next].push(log);
+                    maxima[next].push(max);
+                    next += 1;
+                }
+            }
+        }
+        Ok(Chains {
+            depths: depths.to_vec(),
+            logs,
+            maxima,
+        })
+    }
+
+    /// The values of `ln Π ξ` at `depth`, if it is one of the watched depths.
+    pub fn logs_at(&self, depth: usize) -> Option<&[f64]> {
+        self.index(depth).map(|i| self.logs[i].as_slice())
+    }
+
+    /// The fraction of chains with a gain above `c` among their first
+    /// `depth` layers, with its standard error `√(p(1−p)/m)`; NaN unless
+    /// `depth` is one of the watched depths.
+    pub fn catastrophic(&self, depth: usize, c: f64) -> (f64, f64) {
+        let Some(i) = self.index(depth) else {
+            return (f64::NAN, f64::NAN);
+        };
+        let m = self.maxima[i].len() as f64;
+        let p = self.maxima[i].iter().filter(|&&v| v > c).count() as f64 / m;
+        (p, (p * (1.0 - p) / m).sqrt())
+    }
+
+    fn index(&self, depth: usize) -> Option<usize> {
+        self.depths.iter().position(|&d| d == depth)
+    }
+}
+
+/// The smallest depth `L` at which `1 − (1 − p)^L ≥ target`: the depth from
+/// which a catastrophic factor of probability `p` per layer is at least
+/// that likely. Domain: `0 < p ≤ 1` and `0 < target < 1`; `None` outside it
+/// or when the depth would not fit in a `usize`.
+pub fn depth_for_probability(p: f64, target: f64) -> Option<usize> {
+    if !(p > 0.0 && p <= 1.0 && target > 0.0 && target < 1.0) {
+        return None;
+    }
+    // (1 − p)^L ≤ 1 − target  ⟺  L ≥ ln(1 − target) / ln(1 − p).
+    let exact = (-target).ln_1p() / (-p).ln_1p();
+    let mut l = exact.ceil().max(1.0);
+    if l >= usize::MAX as f64 {
+        return None;
+    }
+    // The quotient may be off by rounding: settle the boundary exactly
+    // (a step or two at most; beyond 2^53 an f64 no longer tells L from
+    // L ± 1, and the estimate is returned as it is).
+    let reaches = |l: f64| -(l * (-p).ln_1p()).exp_m1() >= target;
+    for _ in 0..4 {
+        if l > 1.0 && reaches(l - 1.0) {
+            l -= 1.0;
+        } else if !reaches(l) {
+            l += 1.0;
+        }
+    }
+    Some(l as usize)
+}
+
 // ANCHOR: dead
 /// The probability that a ReLU network of `depth` layers of width `width`,
 /// with zero biases and weights from any distribution symmetric about zero
@@ -387,5 +487,70 @@ mod tests {
         assert!(relu_log_ratio_moments(0).0.is_nan());
         assert!(variance_se(&[1.0]).0.is_nan());
         assert!(relu_log_gradient_ratios(3, 2, 0, 1).is_err());
+    }
+
+    #[test]
+    fn chains_agree_with_the_exact_laws_at_every_depth() {
+        for gain in [Gain::HalfNormal, Gain::heavy_matched()] {
+            let c = Chains::simulate(gain, &[3, 10, 40], 8000, 4).unwrap();
+            for (i, &d) in c.depths.iter().enumerate() {
+                let (m, se) = mean_se(&c.logs[i]);
+                let exact = d as f64 * gain.log_mean();
+                assert!(
+                    (m - exact).abs() < 4.0 * se,
+                    "{gain:?} depth {d}: {m} vs {exact}"
+                );
+                for threshold in [2.0, 5.0] {
+                    let (p, se) = c.catastrophic(d, threshold);
+                    let exact = gain.any_exceeds(threshold, d);
+                    assert!(
+                        (p - exact).abs() <= 4.0 * se.max(1e-3),
+                        "{gain:?} depth {d}, c {threshold}: {p} vs {exact}"
+                    );
+                }
+            }
+            assert_eq!(c.logs_at(10), Some(c.logs[1].as_slice()));
+            assert!(c.logs_at(11).is_none() && c.catastrophic(11, 1.0).0.is_nan());
+            assert_eq!(c.catastrophic(3, f64::INFINITY).0, 0.0);
+        }
+        for bad in [&[][..], &[0, 3], &[5, 5], &[6, 2]] {
+            assert!(
+                Chains::simulate(Gain::HalfNormal, bad, 10, 1).is_err(),
+                "{bad:?}"
+            );
+        }
+        assert!(Chains::simulate(Gain::HalfNormal, &[2], 1, 1).is_err());
+    }
+
+    #[test]
+    fn depth_for_probability_is_the_exact_boundary() {
+        for (p, target) in [
+            (0.5, 0.5),
+            (0.0042939, 0.5),
+            (1.0 / 256.0, 0.5),
+            (0.1, 0.99),
+            (1e-9, 0.01),
+        ] {
+            let l = depth_for_probability(p, target).unwrap();
+            let at = |l: usize| -(l as f64 * (-p).ln_1p()).exp_m1();
+            assert!(
+                at(l) >= target - 1e-12 && (l == 1 || at(l - 1) < target + 1e-12),
+                "{p} {target} {l}"
+            );
+        }
+        assert_eq!(depth_for_probability(0.5, 0.5), Some(1));
+        assert_eq!(depth_for_probability(1.0, 0.9), Some(1));
+        for (p, t) in [
+            (0.0, 0.5),
+            (-0.1, 0.5),
+            (1.5, 0.5),
+            (f64::NAN, 0.5),
+            (0.1, 0.0),
+            (0.1, 1.0),
+            (0.1, f64::NAN),
+        ] {
+            assert_eq!(depth_for_probability(p, t), None, "{p} {t}");
+        }
+        assert_eq!(depth_for_probability(1e-300, 0.5), None);
     }
 }

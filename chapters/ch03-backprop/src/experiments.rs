@@ -1,0 +1,352 @@
+//! The experiments behind the chapter's report and figures, each run once
+//! per [`Settings`] and shared between the two.
+
+use crate::clipping::{ClipSetup, Run, train};
+use crate::engine::Activation;
+use crate::products::{Chains, Gain, relu_log_gradient_ratios};
+use crate::signal::Profile;
+use crate::stall::{StallSetup, stall_curve};
+use std::error::Error;
+use std::sync::{Mutex, PoisonError};
+
+/// What the chapter's command line may change: the depth of the deep
+/// networks of the backward-signal experiment (figures 1 and 2) and of the
+/// report's scalar products, and an offset added to every experiment's
+/// seed. [`Settings::BOOK`] gives the runs the book shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Settings {
+    /// Depth `L` of the deep networks, at least [`Settings::MIN_DEPTH`] and
+    /// at most [`Settings::MAX_DEPTH`].
+    pub depth: usize,
+    /// Added (wrapping) to the seed of every experiment.
+    pub seed: u64,
+}
+
+impl Settings {
+    /// The book's settings: depth 100, seed offset 0.
+    pub const BOOK: Settings = Settings {
+        depth: 100,
+        seed: 0,
+    };
+    pub const MIN_DEPTH: usize = 2;
+    pub const MAX_DEPTH: usize = 200;
+
+    /// The seed of an experiment whose book seed is `base`.
+    pub fn seed(&self, base: u64) -> u64 {
+        base.wrapping_add(self.seed)
+    }
+
+    /// `Ok` for a depth in `MIN_DEPTH..=MAX_DEPTH`, otherwise an error
+    /// saying so.
+    pub fn check(&self) -> Result<(), String> {
+        if (Self::MIN_DEPTH..=Self::MAX_DEPTH).contains(&self.depth) {
+            Ok(())
+        } else {
+            Err(format!(
+                "depth {} is outside {}..={}",
+                self.depth,
+                Self::MIN_DEPTH,
+                Self::MAX_DEPTH
+            ))
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings::BOOK
+    }
+}
+
+/// Results computed once per settings (an error is kept as its message).
+type Cache<T> = Mutex<Vec<(Settings, Result<T, String>)>>;
+
+fn cached<T: Clone>(
+    cache: &Cache<T>,
+    settings: &Settings,
+    make: impl FnOnce() -> Result<T, Box<dyn Error>>,
+) -> Result<T, Box<dyn Error>> {
+    settings.check()?;
+    let mut entries = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some((_, result)) = entries.iter().find(|(s, _)| s == settings) {
+        return result.clone().map_err(Into::into);
+    }
+    let result = make().map_err(|e| e.to_string());
+    entries.push((*settings, result.clone()));
+    result.map_err(Into::into)
+}
+
+/// Width, number of networks and book seed of the deep-signal experiment
+/// (its depth is [`Settings::depth`]).
+pub const SIGNAL_WIDTH: usize = 64;
+pub const SIGNAL_NETS: usize = 32;
+pub const SIGNAL_SEED: u64 = 7;
+
+/// The four kinds of deep network the chapter compares: activation, `σ_w²`
+/// and a label.
+pub const KINDS: [(Activation, f64, &str); 4] = [
+    (Activation::Sigmoid, 1.0, "sigmoid, σw² = 1"),
+    (Activation::Tanh, 1.0, "tanh, σw² = 1"),
+    (Activation::Relu, 2.0, "ReLU, σw² = 2"),
+    (Activation::Tanh, 4.0, "tanh, σw² = 4"),
+];
+
+/// The deep profiles of the four kinds.
+pub fn signal_profiles(s: &Settings) -> Result<Vec<Profile>, Box<dyn Error>> {
+    static CACHE: Cache<Vec<Profile>> = Mutex::new(Vec::new());
+    cached(&CACHE, s, || {
+        KINDS
+            .iter()
+            .map(|&(a, s2, _)| {
+                Profile::measure(
+                    a,
+                    s2,
+                    SIGNAL_WIDTH,
+                    s.depth,
+                    SIGNAL_NETS,
+                    s.seed(SIGNAL_SEED),
+                )
+                .map_err(Into::into)
+            })
+            .collect()
+    })
+}
+
+/// Depths of the depth sweep (those below [`Settings::depth`], then the
+/// depth itself).
+pub const SWEEP_DEPTHS: [usize; 5] = [5, 10, 20, 35, 50];
+
+/// The depths of the sweep for `s`.
+pub fn sweep_depths(s: &Settings) -> Vec<usize> {
+    SWEEP_DEPTHS
+        .iter()
+        .copied()
+        .filter(|&d| d < s.depth)
+        .chain(std::iter::once(s.depth))
+        .collect()
+}
+
+/// `log10(‖δ_1‖/‖δ_L‖)` (geometric mean over networks) for each kind and
+/// each depth of [`sweep_depths`].
+pub fn depth_sweep(s: &Settings) -> Result<Vec<Vec<f64>>, Box<dyn Error>> {
+    static CACHE: Cache<Vec<Vec<f64>>> = Mutex::new(Vec::new());
+    cached(&CACHE, s, || {
+        let deep = signal_profiles(s)?;
+        KINDS
+            .iter()
+            .zip(&deep)
+            .map(|(&(a, s2, _), deep)| {
+                sweep_depths(s)
+                    .iter()
+                    .map(|&depth| {
+                        let p = if depth == s.depth {
+                            deep.clone()
+                        } else {
+                            let seed = s.seed(SIGNAL_SEED + depth as u64);
+                            Profile::measure(a, s2, SIGNAL_WIDTH, depth, SIGNAL_NETS, seed)?
+                        };
+                        Ok(p.log_ratio(1).0 / std::f64::consts::LN_10)
+                    })
+                    .collect()
+            })
+            .collect()
+    })
+}
+
+/// The setting of the vanishing-gradient training comparison for `s`.
+pub fn stall_setup(s: &Settings) -> StallSetup {
+    let base = StallSetup::default();
+    StallSetup {
+        seed: s.seed(base.seed),
+        ..base
+    }
+}
+
+/// The two training curves of the vanishing-gradient comparison: sigmoid
+/// (`σ_w² = 1`) and ReLU (`σ_w² = 2`), in that order.
+pub fn stall_curves(s: &Settings) -> Result<Vec<Vec<f64>>, Box<dyn Error>> {
+    static CACHE: Cache<Vec<Vec<f64>>> = Mutex::new(Vec::new());
+    cached(&CACHE, s, || {
+        let setup = stall_setup(s);
+        Ok(vec![
+            stall_curve(&setup, Activation::Sigmoid, 1.0)?,
+            stall_curve(&setup, Activation::Relu, 2.0)?,
+        ])
+    })
+}
+
+/// The three training runs of the clipping figure: unclipped at η = 0.2,
+/// clipped to norm 1 at η = 0.2, and unclipped at η = 0.1, 300 steps each.
+pub fn clipping_runs(s: &Settings) -> Result<Vec<Run>, Box<dyn Error>> {
+    static CACHE: Cache<Vec<Run>> = Mutex::new(Vec::new());
+    cached(&CACHE, s, || {
+        let base = ClipSetup::default();
+        let setup = ClipSetup {
+            seed: s.seed(base.seed),
+            ..base
+        };
+        Ok(vec![
+            train(&setup, 0.2, None, 300)?,
+            train(&setup, 0.2, Some(1.0), 300)?,
+            train(&setup, 0.1, None, 300)?,
+        ])
+    })
+}
+
+/// Depths watched, chains and book seeds of the scalar-product simulation
+/// (light law first, then heavy).
+pub const CHAIN_DEPTHS: [usize; 9] = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+pub const CHAINS: usize = 10_000;
+pub const CHAIN_SEEDS: [u64; 2] = [23, 24];
+/// The depths of the histograms of `ln Π ξ`.
+pub const HISTOGRAM_DEPTHS: [usize; 3] = [4, 16, 64];
+
+/// The two gain laws of the scalar model, light then heavy, with labels.
+pub fn gain_laws() -> [(Gain, &'static str); 2] {
+    [
+        (Gain::HalfNormal, "light tail: |Z|, Z normal"),
+        (Gain::heavy_matched(), "heavy tail: |C|, C Cauchy"),
+    ]
+}
+
+/// Chains of light and heavy gains watched at [`CHAIN_DEPTHS`].
+pub fn gain_chains(s: &Settings) -> Result<Vec<Chains>, Box<dyn Error>> {
+    static CACHE: Cache<Vec<Chains>> = Mutex::new(Vec::new());
+    cached(&CACHE, s, || {
+        gain_laws()
+            .iter()
+            .zip(CHAIN_SEEDS)
+            .map(|(&(gain, _), seed)| {
+                Chains::simulate(gain, &CHAIN_DEPTHS, CHAINS, s.seed(seed)).map_err(Into::into)
+            })
+            .collect()
+    })
+}
+
+/// Widths, depth, network counts and book seed of the ReLU spread
+/// experiment.
+pub const SPREAD: [(usize, usize); 2] = [(16, 2000), (64, 500)];
+pub const SPREAD_DEPTH: usize = 20;
+pub const SPREAD_SEED: u64 = 9;
+
+/// `ln(‖∂ℓ/∂x_0‖²/‖u‖²)` for ReLU networks of each width in [`SPREAD`].
+pub fn spread_samples(s: &Settings) -> Result<Vec<Vec<f64>>, Box<dyn Error>> {
+    static CACHE: Cache<Vec<Vec<f64>>> = Mutex::new(Vec::new());
+    cached(&CACHE, s, || {
+        SPREAD
+            .iter()
+            .map(|&(n, nets)| {
+                relu_log_gradient_ratios(n, SPREAD_DEPTH, nets, s.seed(SPREAD_SEED))
+                    .map_err(Into::into)
+            })
+            .collect()
+    })
+}
+
+/// Runs `jobs` on as many threads as the machine has cores (at most one per
+/// job), each thread taking the next job not yet started, and returns their
+/// results in the order of `jobs`.
+pub fn in_parallel<T: Send>(
+    jobs: &[&(dyn Fn() -> Result<T, String> + Sync)],
+) -> Vec<Result<T, String>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<T, String>>>> =
+        Mutex::new(jobs.iter().map(|_| None).collect());
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(jobs.len());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(i) else { break };
+                    let result = job();
+                    results.lock().unwrap_or_else(PoisonError::into_inner)[i] = Some(result);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+        .into_iter()
+        .map(|r| r.unwrap_or_else(|| Err("a job did not finish (its thread panicked)".into())))
+        .collect()
+}
+
+/// Runs every experiment for `s` into its cache, in parallel (the
+/// experiments are independent and each has its own seeded generator, so
+/// the results do not depend on the order), the longest first. Errors: the
+/// first experiment that failed.
+pub fn prepare(s: &Settings) -> Result<(), Box<dyn Error>> {
+    fn done<T>(r: Result<T, Box<dyn Error>>) -> Result<(), String> {
+        r.map(|_| ()).map_err(|e| e.to_string())
+    }
+    let jobs: [&(dyn Fn() -> Result<(), String> + Sync); 6] = [
+        &|| done(clipping_runs(s)),
+        &|| done(signal_profiles(s)),
+        &|| done(depth_sweep(s)), // waits for the profiles if they are still running
+        &|| done(spread_samples(s)),
+        &|| done(stall_curves(s)),
+        &|| done(gain_chains(s)),
+    ];
+    in_parallel(&jobs)
+        .into_iter()
+        .collect::<Result<(), String>>()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_are_checked_and_results_cached() {
+        assert!(Settings::BOOK.check().is_ok());
+        for depth in [0, 1, 201] {
+            let bad = Settings { depth, seed: 0 };
+            assert!(bad.check().is_err());
+            assert!(signal_profiles(&bad).is_err());
+        }
+        assert_eq!(
+            Settings {
+                depth: 3,
+                seed: u64::MAX
+            }
+            .seed(2),
+            1
+        );
+        assert_eq!(sweep_depths(&Settings::BOOK), vec![5, 10, 20, 35, 50, 100]);
+        assert_eq!(sweep_depths(&Settings { depth: 7, seed: 0 }), vec![5, 7]);
+        let s = Settings { depth: 3, seed: 5 };
+        let first = signal_profiles(&s).unwrap();
+        assert_eq!(first[0].depth(), 3);
+        assert_eq!(signal_profiles(&s).unwrap(), first);
+    }
+
+    #[test]
+    fn parallel_jobs_keep_their_order_and_errors() {
+        let jobs: Vec<Box<dyn Fn() -> Result<usize, String> + Sync>> = (0..9)
+            .map(|i| -> Box<dyn Fn() -> Result<usize, String> + Sync> {
+                if i == 4 {
+                    Box::new(|| Err("four".to_string()))
+                } else {
+                    Box::new(move || Ok(i * i))
+                }
+            })
+            .collect();
+        let refs: Vec<&(dyn Fn() -> Result<usize, String> + Sync)> =
+            jobs.iter().map(|j| j.as_ref()).collect();
+        let results = in_parallel(&refs);
+        for (i, r) in results.iter().enumerate() {
+            if i == 4 {
+                assert_eq!(r, &Err("four".to_string()));
+            } else {
+                assert_eq!(r, &Ok(i * i));
+            }
+        }
+        assert!(in_parallel::<()>(&[]).is_empty());
+    }
+}
