@@ -24,6 +24,10 @@ fn integer(x: &f64) -> String {
 fn activation_scale() -> Result<Figure, Box<dyn Error>> {
     let inits = deep_inits();
     let signals = deep_signals()?;
+    let profiles = signals
+        .iter()
+        .map(|s| log10_rms_profile(s))
+        .collect::<Result<Vec<_>, _>>()?;
     let widths = deep_widths();
     draw("activation-scale", SIZE, |root| {
         let mut chart = ChartBuilder::on(root)
@@ -46,9 +50,8 @@ fn activation_scale() -> Result<Figure, Box<dyn Error>> {
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 13))
             .draw()?;
-        for (k, ((label, init), s)) in inits.iter().zip(&signals).enumerate() {
+        for (k, ((label, init), profile)) in inits.iter().zip(&profiles).enumerate() {
             let color = PALETTE[k];
-            let profile = log10_rms_profile(s);
             let measured = std::iter::once((0.0, 0.0)).chain(
                 profile
                     .mean

@@ -23,7 +23,7 @@ use std::fmt;
 /// What the initializers refuse, and why.
 #[derive(Clone, Debug, PartialEq)]
 pub enum InitError {
-    /// A fan the chosen mode divides by is zero.
+    /// A zero fan-in or fan-out (such a layer has no weights).
     ZeroFan { fan_in: usize, fan_out: usize },
     /// A gain that is negative, zero, NaN or infinite.
     Gain(f64),
@@ -31,6 +31,8 @@ pub enum InitError {
     Scale(f64),
     /// A nonlinearity parameter (the leaky-ReLU slope) that is not finite.
     Parameter(f64),
+    /// Signals of different depths were mixed where one depth is needed.
+    Depth { expected: usize, found: usize },
     /// The network could not be assembled (see [`EngineError`]).
     Engine(EngineError),
 }
@@ -47,6 +49,10 @@ impl fmt::Display for InitError {
             InitError::Parameter(p) => {
                 write!(f, "nonlinearity parameter {p} must be finite")
             }
+            InitError::Depth { expected, found } => write!(
+                f,
+                "signals of different depths: expected {expected} layers, found {found}"
+            ),
             InitError::Engine(e) => write!(f, "{e}"),
         }
     }
@@ -83,7 +89,9 @@ pub enum WeightDistribution {
     Normal,
     /// A normal truncated at two of its standard deviations and rescaled so
     /// that the variance *after* truncation is `var` (Keras' and JAX's
-    /// `"truncated_normal"`, their default).
+    /// `"truncated_normal"`: the default of Keras' `VarianceScaling` and the
+    /// law of JAX's named `*_normal` initializers; JAX's `variance_scaling`
+    /// itself has no default law).
     TruncatedNormal,
     /// `U(−a, a)` with `a = √(3 var)` (`"uniform"`, PyTorch's `*_uniform_`).
     Uniform,
@@ -125,9 +133,8 @@ impl VarianceScaling {
         })
     }
 
-    /// The weight variance for a layer with these fans. Errors: a zero fan
-    /// that the mode needs (for `FanAvg`, both zero; a layer with a zero
-    /// fan has no weights in any case, so any zero fan is refused).
+    /// The weight variance for a layer with these fans. Errors: any zero
+    /// fan (such a layer has no weights).
     pub fn variance(&self, fan_in: usize, fan_out: usize) -> Result<f64> {
         if fan_in == 0 || fan_out == 0 {
             return Err(InitError::ZeroFan { fan_in, fan_out });
@@ -135,7 +142,7 @@ impl VarianceScaling {
         let n = match self.mode {
             Mode::FanIn => fan_in as f64,
             Mode::FanOut => fan_out as f64,
-            Mode::FanAvg => (fan_in + fan_out) as f64 / 2.0,
+            Mode::FanAvg => (fan_in as f64 + fan_out as f64) / 2.0, // no usize overflow
         };
         Ok(self.scale / n)
     }
@@ -416,6 +423,11 @@ mod tests {
         );
         assert!(e.to_string().contains("fan-in 0"), "{e}");
         assert!(VarianceScaling::glorot_uniform().variance(4, 0).is_err());
+        // Huge fans: the average is taken in f64, so fan_in + fan_out cannot overflow.
+        let v = VarianceScaling::glorot_uniform()
+            .variance(usize::MAX, usize::MAX)
+            .unwrap();
+        assert!(v > 0.0 && (v * usize::MAX as f64 - 1.0).abs() < 1e-12, "{v}");
         assert!(
             VarianceScaling::he_normal()
                 .sample(3, 0, &mut seeded(1))

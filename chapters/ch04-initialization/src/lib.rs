@@ -54,7 +54,7 @@ pub fn report() -> Result<String, Box<dyn Error>> {
         "depth {DEEP_DEPTH}, widths alternating 32/128: log10 of the typical rms ratio at the top (measured, exact):"
     )?;
     for ((label, init), s) in deep_inits().iter().zip(&deep) {
-        let p = log10_rms_profile(s);
+        let p = log10_rms_profile(s)?;
         let exact = experiments::typical_log10_rms(init, &deep_widths())?;
         writeln!(
             out,

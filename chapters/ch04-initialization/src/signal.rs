@@ -3,9 +3,10 @@
 //!
 //! We follow the per-unit mean square `m_l = ‖x_l‖² / n_l` of the forward
 //! signal and the per-unit mean square of the backward signal
-//! `g_l = ∂ℓ/∂x_l`. Biases are zero throughout; the input is
+//! `x̄_l = ∂ℓ/∂x_l` (written with a bar: the book's `g_l` is a layer map).
+//! Biases are zero throughout; the input is
 //! `x_0 ~ N(0, I)` and the loss is the linear `ℓ = uᵀ x_L` with
-//! `u ~ N(0, I)`, so `g_L = u`.
+//! `u ~ N(0, I)`, so `x̄_L = u`.
 
 use crate::init::{InitError, VarianceScaling};
 use ch03_backprop::{Activation, EngineError, Loss, Mlp, Workspace, normal};
@@ -45,7 +46,7 @@ fn last_mean_squares(net: &Mlp, x: &DMatrix<f64>, ws: &Workspace) -> Vec<f64> {
 pub struct Signal {
     /// `R_l = m_l / m_0` for `l = 1, …, L` (index `l − 1`).
     pub forward: Vec<f64>,
-    /// `(‖g_0‖² / n_0) / (‖g_L‖² / n_L)`: the backward signal's per-unit
+    /// `(‖x̄_0‖² / n_0) / (‖x̄_L‖² / n_L)`: the backward signal's per-unit
     /// mean square at the input over that at the output.
     pub backward: f64,
 }
@@ -133,11 +134,13 @@ pub fn relu_layer_moment(n: usize, m: u32) -> f64 {
     (2.0 / nf).powi(m as i32) * total
 }
 
-/// `E[R_L^m]` for the ratio `R_L = m_L / m_0` of a ReLU network with
-/// Gaussian weights of any fan-in scale: the layers are independent given
-/// their inputs, and layer `l` is `c_l` times a He layer, where `c_l` is its
+/// `E[R_L^m]` for the ratio `R_L = m_L / m_0` of a bias-free ReLU network
+/// whose weights are Gaussian (the formula assumes it: other laws have other
+/// higher moments), at any scale: the layers are independent given their
+/// inputs, and layer `l` is `c_l` times a He layer, where `c_l` is its
 /// forward factor (see [`relu_factors`]), so `E[R_L^m] = Π_l c_l^m E[r_l^m]`.
-/// NaN for a zero width or fewer than two widths.
+/// NaN for fewer than two widths, for a number of factors other than one
+/// per layer (`widths.len() − 1`), and for a zero width after the first.
 pub fn relu_ratio_moment(forward_factors: &[f64], widths: &[usize], m: u32) -> f64 {
     if widths.len() < 2 || forward_factors.len() + 1 != widths.len() {
         return f64::NAN;
@@ -272,9 +275,16 @@ pub struct LogProfile {
 }
 
 /// The [`LogProfile`] of a set of [`Signal`]s of one depth. Empty vectors
-/// for no signals.
-pub fn log10_rms_profile(signals: &[Signal]) -> LogProfile {
+/// for no signals. Errors: signals of different depths
+/// ([`InitError::Depth`]).
+pub fn log10_rms_profile(signals: &[Signal]) -> Result<LogProfile> {
     let depth = signals.first().map_or(0, |s| s.forward.len());
+    if let Some(s) = signals.iter().find(|s| s.forward.len() != depth) {
+        return Err(InitError::Depth {
+            expected: depth,
+            found: s.forward.len(),
+        });
+    }
     let alive: Vec<&Signal> = signals
         .iter()
         .filter(|s| s.forward.iter().all(|&r| r > 0.0))
@@ -286,11 +296,11 @@ pub fn log10_rms_profile(signals: &[Signal]) -> LogProfile {
         mean.push(m);
         se.push(e);
     }
-    LogProfile {
+    Ok(LogProfile {
         mean,
         se,
         dead: signals.len() - alive.len(),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -414,10 +424,21 @@ mod tests {
             forward: f,
             backward: 1.0,
         };
-        let p = log10_rms_profile(&[s(vec![100.0, 1e4]), s(vec![1.0, 1.0]), s(vec![0.0, 0.0])]);
+        let p = log10_rms_profile(&[s(vec![100.0, 1e4]), s(vec![1.0, 1.0]), s(vec![0.0, 0.0])])
+            .unwrap();
         assert_eq!(p.dead, 1);
         assert_eq!(p.mean, vec![0.5, 1.0]);
         assert_eq!(p.se, vec![0.5, 1.0]);
-        assert!(log10_rms_profile(&[]).mean.is_empty());
+        assert!(log10_rms_profile(&[]).unwrap().mean.is_empty());
+        // Signals of different depths are refused, not indexed out of bounds.
+        let e = log10_rms_profile(&[s(vec![1.0, 1.0]), s(vec![1.0])]).unwrap_err();
+        assert_eq!(
+            e,
+            InitError::Depth {
+                expected: 2,
+                found: 1
+            }
+        );
+        assert!(e.to_string().contains("different depths"), "{e}");
     }
 }
