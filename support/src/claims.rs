@@ -261,8 +261,12 @@ macro_rules! chapter {
         /// The declared absolute tolerance of claim `id`; panics if the
         /// claim is not declared with a tolerance.
         pub fn declared_tolerance(id: &str) -> f64 {
-            $crate::claims::tolerance(MARKDOWN, id)
-                .unwrap_or_else(|| panic!("claim `{id}` is not declared with a tolerance in src/{}", $file))
+            $crate::claims::tolerance(MARKDOWN, id).unwrap_or_else(|| {
+                panic!(
+                    "claim `{id}` is not declared with a tolerance in src/{}",
+                    $file
+                )
+            })
         }
     };
 }

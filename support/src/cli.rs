@@ -36,18 +36,11 @@ impl Chapter {
         println!("== {} ==", self.slug);
         print!("{}", (self.report)()?);
         if !output.no_figures {
-            let figures = (self.figures)()?;
             let dir = output
                 .figures_dir
                 .clone()
                 .unwrap_or_else(|| figure::directory(self.slug));
-            let changed = figure::write_all(&dir, &figures)?;
-            println!(
-                "figures: {} drawn, {} rewritten in {}",
-                figures.len(),
-                changed.len(),
-                dir.display()
-            );
+            write_figures(&dir, &(self.figures)()?)?;
         }
         Ok(())
     }
@@ -73,6 +66,18 @@ impl Chapter {
         )));
         Output::from_arg_matches(&command.try_get_matches_from(args)?)
     }
+}
+
+/// Writes `figures` into `dir` and says how many changed.
+pub fn write_figures(dir: &std::path::Path, figures: &[Figure]) -> Result<(), Box<dyn Error>> {
+    let changed = figure::write_all(dir, figures)?;
+    println!(
+        "figures: {} drawn, {} rewritten in {}",
+        figures.len(),
+        changed.len(),
+        dir.display()
+    );
+    Ok(())
 }
 
 /// Prints an error, if any, and turns it into an exit status.

@@ -6,6 +6,7 @@
 //! committed file with what the code draws now.
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::error::Error;
 use std::path::{Path, PathBuf};
@@ -51,6 +52,44 @@ pub fn draw(
         root.present()?;
     }
     Ok(Figure { name, svg })
+}
+
+/// Draws `values` as a histogram normalized to unit area (a density): `bins`
+/// bins of `width` from `lo`, translucent in `color`, with a legend entry.
+/// Values outside the bins are counted in the normalization but not drawn,
+/// so the bars show the density of the whole sample.
+pub fn density_histogram<DB>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    values: &[f64],
+    (lo, width, bins): (f64, f64, usize),
+    color: RGBColor,
+    label: String,
+) -> DrawResult
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+{
+    let mut counts = vec![0usize; bins];
+    for &v in values {
+        let b = ((v - lo) / width).floor();
+        if b >= 0.0 && (b as usize) < bins {
+            counts[b as usize] += 1;
+        }
+    }
+    let scale = 1.0 / (values.len() as f64 * width);
+    chart
+        .draw_series(counts.iter().enumerate().map(|(b, &c)| {
+            let x0 = lo + b as f64 * width;
+            Rectangle::new(
+                [(x0, 0.0), (x0 + width, c as f64 * scale)],
+                color.mix(0.35).filled(),
+            )
+        }))?
+        .label(label)
+        .legend(move |(x, y)| {
+            Rectangle::new([(x, y - 5), (x + 20, y + 5)], color.mix(0.35).filled())
+        });
+    Ok(())
 }
 
 /// Where a chapter's figures live: `src/figures/chNN/` under the workspace.

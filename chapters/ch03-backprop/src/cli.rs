@@ -73,15 +73,7 @@ impl Cli {
             );
             return Ok(());
         };
-        let figures = crate::figures_with(&settings)?;
-        let changed = figure::write_all(&dir, &figures)?;
-        println!(
-            "figures: {} drawn, {} rewritten in {}",
-            figures.len(),
-            changed.len(),
-            dir.display()
-        );
-        Ok(())
+        book_support::cli::write_figures(&dir, &crate::figures_with(&settings)?)
     }
 }
 

@@ -6,7 +6,7 @@ use crate::products::{dead_network_probability, relu_log_ratio_moments};
 use crate::signal::MeanField;
 use crate::stall::constant_predictor_loss;
 use book_support::Figure;
-use book_support::figure::{FONT, PALETTE, SIZE, draw};
+use book_support::figure::{FONT, PALETTE, SIZE, density_histogram, draw};
 use book_support::plotters::prelude::*;
 use std::error::Error;
 
@@ -258,26 +258,13 @@ fn spread_histogram(s: &Settings) -> Result<Figure, Box<dyn Error>> {
             .draw()?;
         for (i, (&(n, _), values)) in SPREAD.iter().zip(&samples).enumerate() {
             let color = PALETTE[i];
-            let mut counts = vec![0usize; bins];
-            for &v in values {
-                let b = ((v - lo) / width).floor();
-                if b >= 0.0 && (b as usize) < bins {
-                    counts[b as usize] += 1;
-                }
-            }
-            let scale = 1.0 / (values.len() as f64 * width);
-            chart
-                .draw_series(counts.iter().enumerate().map(|(b, &c)| {
-                    let x0 = lo + b as f64 * width;
-                    Rectangle::new(
-                        [(x0, 0.0), (x0 + width, c as f64 * scale)],
-                        color.mix(0.35).filled(),
-                    )
-                }))?
-                .label(format!("width {n}: histogram of {} networks", values.len()))
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 20, y + 5)], color.mix(0.35).filled())
-                });
+            density_histogram(
+                &mut chart,
+                values,
+                (lo, width, bins),
+                color,
+                format!("width {n}: histogram of {} networks", values.len()),
+            )?;
             // The normal density with the exact per-layer law's mean and variance.
             let (m, v) = relu_log_ratio_moments(n);
             let (mean, var) = (m * SPREAD_DEPTH as f64, v * SPREAD_DEPTH as f64);
@@ -487,26 +474,13 @@ fn log_product_figure(s: &Settings) -> Result<Figure, Box<dyn Error>> {
             for (i, &depth) in HISTOGRAM_DEPTHS.iter().enumerate() {
                 let color = PALETTE[i];
                 let values = chains.logs_at(depth).ok_or("histogram depth not watched")?;
-                let mut counts = vec![0usize; bins];
-                for &v in values {
-                    let b = ((v - lo) / width).floor();
-                    if b >= 0.0 && (b as usize) < bins {
-                        counts[b as usize] += 1;
-                    }
-                }
-                let scale = 1.0 / (values.len() as f64 * width);
-                chart
-                    .draw_series(counts.iter().enumerate().map(|(b, &c)| {
-                        let x0 = lo + b as f64 * width;
-                        Rectangle::new(
-                            [(x0, 0.0), (x0 + width, c as f64 * scale)],
-                            color.mix(0.35).filled(),
-                        )
-                    }))?
-                    .label(format!("L = {depth}"))
-                    .legend(move |(x, y)| {
-                        Rectangle::new([(x, y - 5), (x + 20, y + 5)], color.mix(0.35).filled())
-                    });
+                density_histogram(
+                    &mut chart,
+                    values,
+                    (lo, width, bins),
+                    color,
+                    format!("L = {depth}"),
+                )?;
                 let (mean, var) = (
                     depth as f64 * gain.log_mean(),
                     depth as f64 * gain.log_var(),

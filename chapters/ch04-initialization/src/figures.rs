@@ -8,7 +8,7 @@ use crate::experiments::{
 use crate::signal::{log_ratio_density, log10_rms_profile};
 use crate::training::{TrainSetup, constant_loss, data};
 use book_support::Figure;
-use book_support::figure::{FONT, PALETTE, SIZE, draw};
+use book_support::figure::{FONT, PALETTE, SIZE, density_histogram, draw};
 use book_support::plotters::prelude::*;
 use std::error::Error;
 
@@ -119,26 +119,13 @@ fn log_ratio_histogram() -> Result<Figure, Box<dyn Error>> {
                 .filter(|&r| r > 0.0)
                 .map(f64::ln)
                 .collect();
-            let mut counts = vec![0usize; bins];
-            for &v in &logs {
-                let b = ((v - lo) / width).floor();
-                if b >= 0.0 && (b as usize) < bins {
-                    counts[b as usize] += 1;
-                }
-            }
-            let scale = 1.0 / (logs.len() as f64 * width);
-            chart
-                .draw_series(counts.iter().enumerate().map(|(b, &c)| {
-                    let x0 = lo + b as f64 * width;
-                    Rectangle::new(
-                        [(x0, 0.0), (x0 + width, c as f64 * scale)],
-                        color.mix(0.35).filled(),
-                    )
-                }))?
-                .label(format!("width {n}: {} networks", logs.len()))
-                .legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 5), (x + 20, y + 5)], color.mix(0.35).filled())
-                });
+            density_histogram(
+                &mut chart,
+                &logs,
+                (lo, width, bins),
+                color,
+                format!("width {n}: {} networks", logs.len()),
+            )?;
             let exact = log_ratio_density(n, FORWARD_DEPTH, DENSITY_LO, DENSITY_DT, DENSITY_LEN)?;
             let curve = (0..exact.values.len())
                 .map(|i| (exact.t(i), exact.values[i]))

@@ -427,7 +427,10 @@ mod tests {
         let v = VarianceScaling::glorot_uniform()
             .variance(usize::MAX, usize::MAX)
             .unwrap();
-        assert!(v > 0.0 && (v * usize::MAX as f64 - 1.0).abs() < 1e-12, "{v}");
+        assert!(
+            v > 0.0 && (v * usize::MAX as f64 - 1.0).abs() < 1e-12,
+            "{v}"
+        );
         assert!(
             VarianceScaling::he_normal()
                 .sample(3, 0, &mut seeded(1))
