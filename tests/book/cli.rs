@@ -72,5 +72,8 @@ fn the_browser_command_without_chromium_fails_and_says_how_to_install_it() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("apt-get install chromium") && !stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("apt-get install chromium") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
 }
