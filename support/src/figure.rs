@@ -92,6 +92,27 @@ where
     Ok(())
 }
 
+/// Draws the legend of `chart` in the house style: at `position`, labels
+/// of `font_size` pixels on a nearly opaque white box with a black border.
+pub fn legend<'a, DB>(
+    chart: &mut ChartContext<'a, DB, impl CoordTranslate>,
+    position: SeriesLabelPosition,
+    font_size: u32,
+) -> DrawResult
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+{
+    chart
+        .configure_series_labels()
+        .position(position)
+        .label_font((FONT, font_size))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .draw()?;
+    Ok(())
+}
+
 /// Where a chapter's figures live: `src/figures/chNN/` under the workspace.
 pub fn directory(slug: &str) -> PathBuf {
     let number = slug.split('-').next().unwrap_or(slug);

@@ -6,7 +6,7 @@ use crate::products::{dead_network_probability, relu_log_ratio_moments};
 use crate::signal::MeanField;
 use crate::stall::constant_predictor_loss;
 use book_support::Figure;
-use book_support::figure::{FONT, PALETTE, SIZE, density_histogram, draw};
+use book_support::figure::{FONT, PALETTE, SIZE, density_histogram, draw, legend};
 use book_support::plotters::prelude::*;
 use std::error::Error;
 
@@ -281,13 +281,7 @@ fn spread_histogram(s: &Settings) -> Result<Figure, Box<dyn Error>> {
                 .label(format!("width {n}: normal, exact layer law"))
                 .legend(legend_line(color));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 14))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
         Ok(())
     })
 }
@@ -353,13 +347,7 @@ fn clipping_figure(s: &Settings) -> Result<Figure, Box<dyn Error>> {
                 )))?;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .label_font((FONT, 14))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::LowerLeft, 14)?;
         Ok(())
     })
 }
@@ -426,13 +414,7 @@ fn stall_figure(s: &Settings) -> Result<Figure, Box<dyn Error>> {
             ))?
             .label("best constant prediction, ½ Var(y)")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .label_font((FONT, 14))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::LowerLeft, 14)?;
         Ok(())
     })
 }
@@ -491,13 +473,7 @@ fn log_product_figure(s: &Settings) -> Result<Figure, Box<dyn Error>> {
                 });
                 chart.draw_series(LineSeries::new(density, color.stroke_width(2)))?;
             }
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .label_font((FONT, 13))
-                .background_style(WHITE.mix(0.9))
-                .border_style(BLACK)
-                .draw()?;
+            legend(&mut chart, SeriesLabelPosition::UpperLeft, 13)?;
         }
         Ok(())
     })
@@ -587,13 +563,7 @@ fn catastrophic_figure(s: &Settings) -> Result<Figure, Box<dyn Error>> {
                 }))?;
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 14))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
         Ok(())
     })
 }

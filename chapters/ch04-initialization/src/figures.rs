@@ -8,7 +8,7 @@ use crate::experiments::{
 use crate::signal::{log_ratio_density, log10_rms_profile};
 use crate::training::{TrainSetup, constant_loss, data};
 use book_support::Figure;
-use book_support::figure::{FONT, PALETTE, SIZE, density_histogram, draw};
+use book_support::figure::{FONT, PALETTE, SIZE, density_histogram, draw, legend};
 use book_support::plotters::prelude::*;
 use std::error::Error;
 
@@ -71,13 +71,7 @@ fn activation_scale() -> Result<Figure, Box<dyn Error>> {
             );
             chart.draw_series(DashedLineSeries::new(exact, 5, 4, BLACK.stroke_width(1)))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .label_font((FONT, 13))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::LowerLeft, 13)?;
         Ok(())
     })
 }
@@ -144,13 +138,7 @@ fn log_ratio_histogram() -> Result<Figure, Box<dyn Error>> {
             ))?
             .label("dashed line: ln E[R] = 0")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .label_font((FONT, 13))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft, 13)?;
         Ok(())
     })
 }
@@ -231,13 +219,7 @@ fn training_curves() -> Result<Figure, Box<dyn Error>> {
             ))?
             .label("best constant prediction, ½ Var(y)")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .label_font((FONT, 13))
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
         Ok(())
     })
 }
