@@ -11,7 +11,7 @@ use crate::universal::{
     uniform_grid,
 };
 use book_support::Figure;
-use book_support::figure::{DrawResult, FONT, PALETTE, SIZE, draw};
+use book_support::figure::{DrawResult, FONT, PALETTE, SIZE, draw, legend};
 use book_support::plotters::prelude::*;
 use std::error::Error;
 
@@ -83,13 +83,7 @@ fn hat_units() -> Result<Figure, Box<dyn Error>> {
             ))?
             .label("network = sum of hats")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], PALETTE[1].stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font((FONT, 13))
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
         Ok(())
     })
 }
@@ -145,13 +139,7 @@ fn hat_error_figure() -> Result<Figure, Box<dyn Error>> {
             ))?
             .label("bound h²/8 · max|f''| = π²/(2n²)")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], PALETTE[1].stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font((FONT, 13))
-            .draw()?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
         Ok(())
     })
 }

@@ -289,16 +289,7 @@ pub fn dead_gradient_fraction(
     let mut rng = book_support::seeded(seed);
     let mut dead = 0usize;
     for _ in 0..networks {
-        let net = Mlp::gaussian(
-            &vec![width; depth + 1],
-            Activation::Relu,
-            Activation::Relu,
-            2.0,
-            0.0,
-            &mut rng,
-        )?;
-        let x = DMatrix::from_fn(width, 1, |_, _| normal(&mut rng));
-        let u = DMatrix::from_fn(width, 1, |_, _| normal(&mut rng));
+        let (net, x, u) = he_relu_draw(width, depth, &mut rng)?;
         let (_, grads) = net.gradient(&x, &u, Loss::Linear)?;
         dead += usize::from(grads.w[0].iter().all(|&g| g == 0.0));
     }
@@ -368,16 +359,7 @@ pub fn relu_log_gradient_ratios(
     let mut rng = book_support::seeded(seed);
     let mut out = Vec::with_capacity(networks);
     for _ in 0..networks {
-        let net = Mlp::gaussian(
-            &vec![width; depth + 1],
-            Activation::Relu,
-            Activation::Relu,
-            2.0,
-            0.0,
-            &mut rng,
-        )?;
-        let x = DMatrix::from_fn(width, 1, |_, _| normal(&mut rng));
-        let u = DMatrix::from_fn(width, 1, |_, _| normal(&mut rng));
+        let (net, x, u) = he_relu_draw(width, depth, &mut rng)?;
         let mut ws = Workspace::new(&net, 1)?.with_input_gradient();
         net.loss_and_gradient(&x, &u, Loss::Linear, &mut ws)?;
         let g0 = ws.activation_gradient(0).map_or(0.0, |g| g.norm_squared());
@@ -399,6 +381,26 @@ pub fn variance_se(values: &[f64]) -> (f64, f64) {
     let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (m - 1.0);
     let m4 = values.iter().map(|v| (v - mean).powi(4)).sum::<f64>() / m;
     (var, ((m4 - var * var).max(0.0) / m).sqrt())
+}
+
+/// One random He-initialized ReLU network of `depth` layers of `width`
+/// units, a Gaussian input `x` and a Gaussian upstream gradient `u`.
+fn he_relu_draw(
+    width: usize,
+    depth: usize,
+    rng: &mut impl book_support::rand::Rng,
+) -> Result<(Mlp, DMatrix<f64>, DMatrix<f64>)> {
+    let net = Mlp::gaussian(
+        &vec![width; depth + 1],
+        Activation::Relu,
+        Activation::Relu,
+        2.0,
+        0.0,
+        rng,
+    )?;
+    let x = DMatrix::from_fn(width, 1, |_, _| normal(rng));
+    let u = DMatrix::from_fn(width, 1, |_, _| normal(rng));
+    Ok((net, x, u))
 }
 
 #[cfg(test)]
