@@ -69,16 +69,31 @@ impl std::error::Error for BadStep {}
 /// Domain: `h` positive and finite (else [`BadStep`]); `f` is called with
 /// slices of `z`'s length. An empty `z` gives an empty gradient.
 pub fn central_difference_gradient(
-    f: impl Fn(&[f64]) -> f64,
+    f: impl FnMut(&[f64]) -> f64,
     z: &[f64],
     h: f64,
 ) -> Result<Vec<f64>, BadStep> {
     if !(h.is_finite() && h > 0.0) {
         return Err(BadStep(h));
     }
+    central_differences_with(f, z, |_| h)
+}
+
+/// The same with a step of its own for each coordinate, `h_i = step(z_i)`
+/// (chapter 3 scales the step with the size of the coordinate). Errors: a
+/// step that is not positive and finite.
+pub fn central_differences_with(
+    mut f: impl FnMut(&[f64]) -> f64,
+    z: &[f64],
+    step: impl Fn(f64) -> f64,
+) -> Result<Vec<f64>, BadStep> {
     let mut probe = z.to_vec();
     let mut gradient = Vec::with_capacity(z.len());
     for i in 0..z.len() {
+        let h = step(z[i]);
+        if !(h.is_finite() && h > 0.0) {
+            return Err(BadStep(h));
+        }
         probe[i] = z[i] + h;
         let up = f(&probe);
         probe[i] = z[i] - h;

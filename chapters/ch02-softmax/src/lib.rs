@@ -11,7 +11,8 @@ pub mod figures;
 pub mod softmax;
 
 pub use accuracy::{
-    BadStep, central_difference_gradient, log_sum_exp_compensated, max_abs_difference, ulp_distance,
+    BadStep, central_difference_gradient, central_differences_with, log_sum_exp_compensated,
+    max_abs_difference, ulp_distance,
 };
 pub use experiments::{
     ExpAccuracy, LseAgreement, ShiftStudy, StepEstimate, cliffs, exp_accuracy, gradient_check,

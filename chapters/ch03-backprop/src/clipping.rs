@@ -5,7 +5,7 @@
 //! signal grows with depth), and a linear readout to one output. The data:
 //! 64 inputs `x ~ N(0, I)` with targets `y = ½ sin(1.5 x_1) + 0.3 x_2`.
 
-use crate::engine::{Activation, EngineError, Loss, Mlp, Workspace, clip_by_norm, normal};
+use crate::engine::{Activation, EngineError, Loss, Mlp, Optimizer, Run, Trainer, normal};
 use nalgebra::DMatrix;
 
 type Result<T> = std::result::Result<T, EngineError>;
@@ -63,23 +63,13 @@ impl ClipSetup {
     }
 }
 
-/// The record of one training run.
+/// A training run with the gradient norm of every step.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Run {
-    /// The loss before each step that was taken.
-    pub losses: Vec<f64>,
-    /// The gradient norm (before clipping) at each step.
+pub struct ClipRun {
+    /// The losses and where the run broke down, if it did.
+    pub run: Run,
+    /// The gradient norm (before clipping) at each step attempted.
     pub grad_norms: Vec<f64>,
-    /// The step at which training broke down (a step would have made a
-    /// parameter infinite or NaN), if it did.
-    pub failed_at: Option<usize>,
-}
-
-impl Run {
-    /// The last loss recorded.
-    pub fn final_loss(&self) -> f64 {
-        self.losses.last().copied().unwrap_or(f64::NAN)
-    }
 }
 
 // ANCHOR: train
@@ -87,42 +77,17 @@ impl Run {
 /// clipping the gradient to norm `clip` first when given. Stops early,
 /// recording the step, if an update would make a parameter non-finite.
 /// Errors: a bad setup, `eta` or `clip`.
-pub fn train(setup: &ClipSetup, eta: f64, clip: Option<f64>, steps: usize) -> Result<Run> {
-    if let Some(c) = clip
-        && !(c.is_finite() && c > 0.0)
-    {
-        return Err(EngineError::Argument(format!(
-            "clipping threshold {c} must be positive and finite"
-        )));
+pub fn train(setup: &ClipSetup, eta: f64, clip: Option<f64>, steps: usize) -> Result<ClipRun> {
+    let mut optimizer = Optimizer::gd(eta)?;
+    if let Some(c) = clip {
+        optimizer = optimizer.with_clip(c)?;
     }
-    let (mut net, x, y) = setup.build()?;
-    let mut ws = Workspace::new(&net, setup.batch)?;
-    let mut run = Run {
-        losses: Vec::new(),
-        grad_norms: Vec::new(),
-        failed_at: None,
-    };
-    for t in 0..steps {
-        let loss = net.loss_and_gradient(&x, &y, Loss::Mse, &mut ws)?;
-        run.losses.push(loss);
-        run.grad_norms.push(ws.grads.norm());
-        if let Some(c) = clip
-            && clip_by_norm(&mut ws.grads, c).is_err()
-        {
-            // A non-finite gradient cannot be clipped: the run is over.
-            run.failed_at = Some(t);
-            break;
-        }
-        match net.descend(&ws.grads, eta) {
-            Ok(()) => {}
-            Err(EngineError::NonFinite(_)) => {
-                run.failed_at = Some(t);
-                break;
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(run)
+    let (net, x, y) = setup.build()?;
+    let mut grad_norms = Vec::with_capacity(steps);
+    let run = Trainer::new(net, Loss::Mse, optimizer).run(&x, &y, steps, |step| {
+        grad_norms.push(step.workspace.gradients().norm());
+    })?;
+    Ok(ClipRun { run, grad_norms })
 }
 // ANCHOR_END: train
 
@@ -130,7 +95,9 @@ pub fn train(setup: &ClipSetup, eta: f64, clip: Option<f64>, steps: usize) -> Re
 pub fn initial_layer_gradients(setup: &ClipSetup) -> Result<Vec<f64>> {
     let (net, x, y) = setup.build()?;
     let (_, grads) = net.gradient(&x, &y, Loss::Mse)?;
-    Ok(grads.w.iter().map(|g| g.norm()).collect())
+    Ok((1..=net.depth())
+        .map(|l| net.w_of(&grads, l).norm())
+        .collect())
 }
 
 #[cfg(test)]
@@ -161,8 +128,8 @@ mod tests {
             hidden_layers: 5,
             ..ClipSetup::default()
         };
-        let run = train(&s, 0.05, Some(0.5), 20).unwrap();
-        assert_eq!(run.losses.len(), 20);
+        let ClipRun { run, grad_norms } = train(&s, 0.05, Some(0.5), 20).unwrap();
+        assert_eq!((run.losses.len(), grad_norms.len()), (21, 20));
         assert!(run.failed_at.is_none());
         assert!(run.final_loss() < run.losses[0]);
     }

@@ -45,18 +45,15 @@ pub fn directional_derivative(
     let (_, upstream) = loss.value_and_gradient(&net.forward(x)?, y)?; // ∂ℓ/∂x_L
     let mut act = x.clone();
     let mut tangent = DMatrix::zeros(x.nrows(), x.ncols());
-    let mut offset = 0;
-    for layer in net.layers() {
-        let (rows, cols) = layer.w.shape();
-        let dw = DMatrix::from_column_slice(rows, cols, &v[offset..offset + rows * cols]);
-        offset += rows * cols;
-        let db = nalgebra::DVector::from_column_slice(&v[offset..offset + rows]);
-        offset += rows;
-        let mut h = &layer.w * &act;
-        let mut dh = &dw * &act + &layer.w * &tangent;
+    for (l, layer) in net.blocks().iter().enumerate() {
+        // The direction's part for this layer, laid out like its parameters.
+        let dv = &v[net.block_range(l)];
+        let (w, b, dw, db) = (net.w(l + 1), net.b(l + 1), layer.w(dv), layer.b(dv));
+        let mut h = w * &act;
+        let mut dh = dw * &act + w * &tangent;
         for j in 0..h.ncols() {
-            for i in 0..rows {
-                h[(i, j)] += layer.b[i];
+            for i in 0..h.nrows() {
+                h[(i, j)] += b[i];
                 dh[(i, j)] += db[i];
             }
         }
@@ -77,11 +74,8 @@ pub fn clip_by_value(grads: &mut Gradients, c: f64) -> Result<()> {
             "clipping threshold {c} must be positive and finite"
         )));
     }
-    for g in grads.w.iter_mut() {
-        g.apply(|e| *e = e.clamp(-c, c));
-    }
-    for g in grads.b.iter_mut() {
-        g.apply(|e| *e = e.clamp(-c, c));
+    for e in grads.as_mut_slice() {
+        *e = e.clamp(-c, c);
     }
     Ok(())
 }
@@ -143,7 +137,9 @@ mod tests {
             )
             .unwrap();
         let (dw, db) = neuron_gradient(w, b, t, y);
-        assert!((dw - g.w[0][(0, 0)]).abs() < 1e-15 && (db - g.b[0][0]).abs() < 1e-15);
+        assert!(
+            (dw - net.w_of(&g, 1)[(0, 0)]).abs() < 1e-15 && (db - net.b_of(&g, 1)[0]).abs() < 1e-15
+        );
         assert!(neuron_gradient(f64::NAN, 0.0, 1.0, 0.0).0.is_nan());
     }
 
@@ -172,10 +168,8 @@ mod tests {
 
     #[test]
     fn value_clipping_turns_the_gradient() {
-        let mut g = Gradients {
-            w: vec![DMatrix::from_row_slice(1, 2, &[10.0, 1.0])],
-            b: vec![DVector::zeros(1)],
-        };
+        // One layer with weights (10, 1) and bias 0: θ = (10, 1, 0).
+        let mut g = Gradients::from_blocks(&[3], vec![10.0, 1.0, 0.0]).unwrap();
         let original = g.flatten();
         let mut by_norm = g.clone();
         clip_by_norm(&mut by_norm, 1.0).unwrap();

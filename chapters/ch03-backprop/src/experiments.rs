@@ -1,8 +1,8 @@
 //! The experiments behind the chapter's report and figures, each run once
 //! per [`Settings`] and shared between the two.
 
-use crate::clipping::{ClipSetup, Run, train};
-use crate::engine::Activation;
+use crate::clipping::{ClipSetup, train};
+use crate::engine::{Activation, Run};
 use crate::products::{Chains, Gain, relu_log_gradient_ratios};
 use crate::signal::Profile;
 use crate::stall::{StallSetup, stall_curve};
@@ -186,9 +186,9 @@ pub fn clipping_runs(s: &Settings) -> Result<Vec<Run>, Box<dyn Error>> {
             ..base
         };
         Ok(vec![
-            train(&setup, 0.2, None, 300)?,
-            train(&setup, 0.2, Some(1.0), 300)?,
-            train(&setup, 0.1, None, 300)?,
+            train(&setup, 0.2, None, 300)?.run,
+            train(&setup, 0.2, Some(1.0), 300)?.run,
+            train(&setup, 0.1, None, 300)?.run,
         ])
     })
 }

@@ -4,7 +4,8 @@
 //! `∂ℓ/∂θ_i` with a truncation error of order `h²` and a rounding error of
 //! order `ε/h`; the step `h = ε^{1/3} max(1, |θ_i|)` balances the two.
 
-use crate::engine::{Activation, EngineError, Loss, Mlp, Workspace};
+use crate::engine::{Activation, Block, EngineError, Loss, Mlp, Network, Workspace};
+use ch02_softmax::central_differences_with;
 use nalgebra::DMatrix;
 use rand::{Rng, RngExt};
 
@@ -18,48 +19,65 @@ pub fn fd_step(theta: f64) -> f64 {
 
 // ANCHOR: central
 /// The gradient of the batch loss by central differences, one parameter at
-/// a time: `2P` loss evaluations for `P` parameters. Errors: those of
-/// [`Mlp::loss_and_gradient`].
-pub fn finite_difference_gradient(
-    net: &Mlp,
+/// a time (chapter 2's `central_differences_with`, with the step
+/// [`fd_step`]): `2P` loss evaluations for `P` parameters. Errors: those of
+/// [`Network::loss_ws`], or a probe that makes a parameter non-finite.
+pub fn finite_difference_gradient<B: Block + Clone>(
+    net: &Network<B>,
     x: &DMatrix<f64>,
     y: &DMatrix<f64>,
     loss: Loss,
 ) -> Result<Vec<f64>> {
     let mut probe = net.clone();
     let mut ws = Workspace::new(net, x.ncols().max(1))?;
-    let mut theta = net.parameters();
-    let mut grad = Vec::with_capacity(theta.len());
-    for i in 0..theta.len() {
-        let (original, h) = (theta[i], fd_step(theta[i]));
-        theta[i] = original + h;
-        probe.set_parameters(&theta)?;
-        let up = probe.loss_and_gradient(x, y, loss, &mut ws)?;
-        theta[i] = original - h;
-        probe.set_parameters(&theta)?;
-        let down = probe.loss_and_gradient(x, y, loss, &mut ws)?;
-        theta[i] = original;
-        grad.push((up - down) / (2.0 * h));
+    let mut failure = None;
+    let mut loss_at = |theta: &[f64]| {
+        let value = probe
+            .set_parameters(theta)
+            .and_then(|()| probe.loss_ws(x, y, loss, &mut ws));
+        value.unwrap_or_else(|e| {
+            failure.get_or_insert(e);
+            f64::NAN
+        })
+    };
+    let grad = central_differences_with(&mut loss_at, net.parameters(), fd_step)
+        .map_err(|e| EngineError::Argument(e.to_string()))?;
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(grad),
     }
-    Ok(grad)
 }
 // ANCHOR_END: central
 
-/// The relative error of an approximate gradient, `‖a − b‖_∞ / ‖b‖_∞`, with
-/// `b` the reference. Domain: equal lengths; returns NaN for unequal or
-/// empty inputs or a non-finite entry, `0` when both are exactly zero and
-/// `+inf` when only `b` is zero.
+/// The relative error of an approximate vector `a` against a reference
+/// `b`, `‖a − b‖_∞ / ‖b‖_∞`: chapter 2's `relative_error` with the
+/// largest entries in place of absolute values, and the same rules. NaN for
+/// unequal lengths or a NaN in `b`; `0` when `a == b` entry by entry
+/// (equal infinities and empty vectors included); `+inf` when an entry of
+/// either is non-finite and differs, or when `b` is zero and `a` is not.
 pub fn relative_error(a: &[f64], b: &[f64]) -> f64 {
-    if a.len() != b.len() || a.is_empty() || a.iter().chain(b).any(|v| !v.is_finite()) {
+    if a.len() != b.len() || b.iter().any(|v| v.is_nan()) {
         return f64::NAN;
     }
-    let diff = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0.0, f64::max);
+    let mut diff = 0.0f64;
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            let d = if x.is_finite() && y.is_finite() {
+                (x - y).abs()
+            } else {
+                f64::INFINITY
+            };
+            diff = diff.max(d);
+        }
+    }
     let scale = b.iter().map(|v| v.abs()).fold(0.0, f64::max);
-    if diff == 0.0 { 0.0 } else { diff / scale }
+    if diff == 0.0 {
+        0.0
+    } else if diff.is_infinite() || scale == 0.0 {
+        f64::INFINITY
+    } else {
+        diff / scale
+    }
 }
 
 /// A random gradient-check problem: a network, a batch and a target.
@@ -85,9 +103,9 @@ impl Problem {
             return f64::NAN;
         }
         let mut margin = f64::INFINITY;
-        for (l, layer) in self.net.layers().iter().enumerate() {
-            if layer.activation == Activation::Relu
-                && let Some(h) = ws.pre_activation(l + 1)
+        for l in 1..=self.net.depth() {
+            if self.net.activation(l) == Activation::Relu
+                && let Some(h) = ws.pre_activation(l)
             {
                 margin = h.iter().fold(margin, |m, v| m.min(v.abs()));
             }
@@ -99,15 +117,16 @@ impl Problem {
     pub fn check(&self) -> Result<f64> {
         let (_, grads) = self.net.gradient(&self.x, &self.y, self.loss)?;
         let fd = finite_difference_gradient(&self.net, &self.x, &self.y, self.loss)?;
-        Ok(relative_error(&fd, &grads.flatten()))
+        Ok(relative_error(&fd, grads.as_slice()))
     }
 }
 
 /// Draws a random problem: depth 1 to `max_depth`, widths 1 to
 /// `max_width`, each layer's activation drawn from all four, batch 1 to 4,
 /// weights `N(0, 1/n_{l-1})`, biases `N(0, 0.25)`, inputs `N(0, 1)` and a
-/// loss drawn from all three (targets to match: any reals for squared
-/// error and the linear loss, a random one-hot column for cross-entropy).
+/// loss drawn from all four (targets to match: any reals for squared
+/// error and the linear loss, a random one-hot column for cross-entropy,
+/// random labels ±1 for the logistic loss).
 /// Domain: `max_depth, max_width ≥ 1` (smaller values are treated as 1).
 pub fn random_problem<R: Rng + ?Sized>(rng: &mut R, max_depth: usize, max_width: usize) -> Problem {
     use crate::engine::normal;
@@ -133,7 +152,12 @@ pub fn random_problem<R: Rng + ?Sized>(rng: &mut R, max_depth: usize, max_width:
     let net = Mlp::new(layers).expect("consecutive widths agree");
     let batch = rng.random_range(1..=4);
     let x = DMatrix::from_fn(widths[0], batch, |_, _| normal(rng));
-    let loss = [Loss::Mse, Loss::SoftmaxCrossEntropy, Loss::Linear][rng.random_range(0..3)];
+    let loss = [
+        Loss::Mse,
+        Loss::SoftmaxCrossEntropy,
+        Loss::Linear,
+        Loss::Logistic,
+    ][rng.random_range(0..4)];
     let k = widths[depth];
     let y = match loss {
         Loss::SoftmaxCrossEntropy => {
@@ -143,6 +167,13 @@ pub fn random_problem<R: Rng + ?Sized>(rng: &mut R, max_depth: usize, max_width:
             }
             y
         }
+        Loss::Logistic => DMatrix::from_fn(
+            k,
+            batch,
+            |_, _| {
+                if rng.random_bool(0.5) { 1.0 } else { -1.0 }
+            },
+        ),
         _ => DMatrix::from_fn(k, batch, |_, _| normal(rng)),
     };
     Problem { net, x, y, loss }
@@ -206,12 +237,27 @@ mod tests {
     #[test]
     fn relative_error_domain() {
         assert!(relative_error(&[1.0], &[1.0, 2.0]).is_nan());
-        assert!(relative_error(&[], &[]).is_nan());
-        assert!(relative_error(&[f64::NAN], &[1.0]).is_nan());
-        assert!(relative_error(&[1.0], &[f64::INFINITY]).is_nan());
+        assert_eq!(relative_error(&[], &[]), 0.0);
+        assert_eq!(relative_error(&[f64::NAN], &[1.0]), f64::INFINITY);
+        assert!(relative_error(&[1.0], &[f64::NAN]).is_nan());
+        assert_eq!(relative_error(&[1.0], &[f64::INFINITY]), f64::INFINITY);
+        assert_eq!(relative_error(&[f64::INFINITY], &[f64::INFINITY]), 0.0);
         assert_eq!(relative_error(&[0.0, 0.0], &[0.0, 0.0]), 0.0);
         assert_eq!(relative_error(&[1.0], &[0.0]), f64::INFINITY);
         assert_eq!(relative_error(&[1.5, 2.0], &[1.0, 2.0]), 0.25);
+    }
+
+    proptest! {
+        /// On one entry it is chapter 2's scalar relative error, rule for
+        /// rule (NaN, infinities and zeros included).
+        #[test]
+        fn one_entry_is_chapter_2s_relative_error(
+            a in prop_oneof![any::<f64>(), Just(0.0), Just(f64::INFINITY), Just(f64::NAN)],
+            b in prop_oneof![any::<f64>(), Just(0.0), Just(f64::NEG_INFINITY), Just(f64::NAN)],
+        ) {
+            let (ours, theirs) = (relative_error(&[a], &[b]), ch02_softmax::relative_error(a, b));
+            prop_assert!(ours == theirs || (ours.is_nan() && theirs.is_nan()), "{a} {b}: {ours} vs {theirs}");
+        }
     }
 
     #[test]
@@ -241,7 +287,7 @@ mod tests {
 
     // ANCHOR: proptest
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(256))]
+        #![proptest_config(crate::engine::proptest_config())]
 
         /// Backprop agrees with central differences on random shapes,
         /// activations, losses and inputs.
@@ -256,7 +302,7 @@ mod tests {
     // ANCHOR_END: proptest
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(256))]
+        #![proptest_config(crate::engine::proptest_config())]
 
         /// The backward pass is linear in the upstream gradient: pushing
         /// `a u + c v` back gives `a (back u) + c (back v)`.
@@ -283,17 +329,16 @@ mod tests {
             let mut ws = Workspace::new(&p.net, p.x.ncols()).unwrap().with_input_gradient();
             p.net.loss_and_gradient(&p.x, &p.y, p.loss, &mut ws).unwrap();
             let g = ws.activation_gradient(0).unwrap().clone();
-            let mut fd = Vec::new();
-            for i in 0..p.x.len() {
-                let h = fd_step(p.x[i]);
-                let mut up = p.x.clone();
-                up[i] += h;
-                let mut down = p.x.clone();
-                down[i] -= h;
-                fd.push((p.net.loss(&up, &p.y, p.loss).unwrap() - p.net.loss(&down, &p.y, p.loss).unwrap()) / (2.0 * h));
-            }
-            let err = relative_error(&fd, g.as_slice());
-            prop_assert!(err < 1e-6 || g.amax() < 1e-12, "relative error {err:e}");
+            let (rows, batch) = p.x.shape();
+            let loss_at = |v: &[f64]| p.net.loss(&DMatrix::from_column_slice(rows, batch, v), &p.y, p.loss).unwrap();
+            let fd = central_differences_with(loss_at, p.x.as_slice(), fd_step).unwrap();
+            // Central differences carry a rounding error of about
+            // ε |ℓ| / h ≈ 4e-11 |ℓ| whatever the size of the gradient (see the
+            // chapter), so a tiny gradient is compared on the loss's scale:
+            // relative 1e-6, or absolute 1e-8 (1 + |ℓ|), 250 times that floor.
+            let loss = p.net.loss(&p.x, &p.y, p.loss).unwrap();
+            let gap = fd.iter().zip(g.iter()).map(|(a, b)| (a - b).abs()).fold(0.0, f64::max);
+            prop_assert!(gap <= 1e-6 * g.amax() + 1e-8 * (1.0 + loss.abs()), "gap {gap:e}, gradient {g}");
         }
     }
 }

@@ -291,7 +291,7 @@ pub fn dead_gradient_fraction(
     for _ in 0..networks {
         let (net, x, u) = he_relu_draw(width, depth, &mut rng)?;
         let (_, grads) = net.gradient(&x, &u, Loss::Linear)?;
-        dead += usize::from(grads.w[0].iter().all(|&g| g == 0.0));
+        dead += usize::from(net.w_of(&grads, 1).iter().all(|&g| g == 0.0));
     }
     let p = dead as f64 / networks as f64;
     Ok((p, (p * (1.0 - p) / networks as f64).sqrt()))

@@ -10,7 +10,7 @@
 //! biases zero. Both draw their weights from the same standard normal
 //! numbers, so they differ only in the activation and the weight scale.
 
-use crate::engine::{Activation, EngineError, Loss, Mlp, Workspace, normal};
+use crate::engine::{Activation, EngineError, Loss, Mlp, Optimizer, Trainer, Workspace, normal};
 use nalgebra::DMatrix;
 
 type Result<T> = std::result::Result<T, EngineError>;
@@ -74,15 +74,22 @@ pub fn stall_data(batch: usize, seed: u64) -> (DMatrix<f64>, DMatrix<f64>) {
     (x, y)
 }
 
-/// The loss of the best constant prediction, `½ Var(y)` (population
-/// variance): what a network that ignores its input can reach at best.
-/// NaN for an empty `y`.
+/// The squared-error loss of the best constant prediction, the mean of
+/// each output's targets predicted for every example: `½ Σ_i Var(y_i)`
+/// (population variances over the batch). No network that ignores its
+/// input does better. NaN for an empty `y`.
 pub fn constant_predictor_loss(y: &DMatrix<f64>) -> f64 {
     if y.is_empty() {
         return f64::NAN;
     }
-    let mean = y.mean();
-    0.5 * y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / y.len() as f64
+    let squares: f64 = y
+        .row_iter()
+        .map(|row| {
+            let mean = row.mean();
+            row.iter().map(|v| (v - mean).powi(2)).sum::<f64>()
+        })
+        .sum();
+    0.5 * squares / y.ncols() as f64
 }
 
 /// How much the pre-activations `h_l` of layer `l` (`1..=L`) vary from one
@@ -114,15 +121,16 @@ pub fn input_spread(net: &Mlp, x: &DMatrix<f64>, l: usize) -> Result<f64> {
 /// values). Errors: a zero size, a bad step size, or a step that would make
 /// a parameter non-finite.
 pub fn stall_curve(setup: &StallSetup, activation: Activation, sigma_w2: f64) -> Result<Vec<f64>> {
-    let mut net = setup.network(activation, sigma_w2)?;
+    let net = setup.network(activation, sigma_w2)?;
     let (x, y) = setup.data();
-    let mut ws = Workspace::new(&net, setup.batch)?;
-    let mut losses = Vec::with_capacity(setup.steps + 1);
-    for _ in 0..setup.steps {
-        losses.push(net.train_step(&x, &y, Loss::Mse, setup.eta, &mut ws)?);
+    let mut trainer = Trainer::new(net, Loss::Mse, Optimizer::gd(setup.eta)?);
+    let run = trainer.run(&x, &y, setup.steps, |_| {})?;
+    match run.failed_at {
+        None => Ok(run.losses),
+        Some(t) => Err(EngineError::NonFinite(format!(
+            "the update of step {t} would make a parameter non-finite"
+        ))),
     }
-    losses.push(net.loss(&x, &y, Loss::Mse)?);
-    Ok(losses)
 }
 // ANCHOR_END: curve
 
@@ -138,6 +146,10 @@ mod tests {
         // No constant does better: the mean is the best constant.
         let net_loss = |c: f64| 0.5 * y.iter().map(|v| (v - c).powi(2)).sum::<f64>() / 4.0;
         assert!(net_loss(1.9) > 0.5 && net_loss(2.0) == 0.5);
+        // Two outputs: each row gets its own best constant, and the loss
+        // is averaged over examples (columns), like the squared error.
+        let two = DMatrix::from_row_slice(2, 2, &[1.0, 3.0, 10.0, 10.0]);
+        assert_eq!(constant_predictor_loss(&two), 0.5);
     }
 
     #[test]

@@ -4,7 +4,8 @@
 
 use crate::init::{InitError, Mode, VarianceScaling};
 use crate::signal::{Signal, relu_factors, signals};
-use crate::training::{Run, TrainSetup, train};
+use crate::training::{TrainSetup, train};
+use ch03_backprop::Run;
 use ch03_backprop::{Activation, relu_log_ratio_moments};
 use std::error::Error;
 use std::sync::OnceLock;

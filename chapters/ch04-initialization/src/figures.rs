@@ -6,7 +6,7 @@ use crate::experiments::{
     typical_log10_rms,
 };
 use crate::signal::{log_ratio_density, log10_rms_profile};
-use crate::training::{TrainSetup, constant_loss, data};
+use crate::training::{TrainSetup, constant_predictor_loss, data};
 use book_support::Figure;
 use book_support::figure::{FONT, PALETTE, SIZE, density_histogram, draw, legend};
 use book_support::plotters::prelude::*;
@@ -149,7 +149,7 @@ fn training_curves() -> Result<Figure, Box<dyn Error>> {
     let runs = training_runs()?;
     let setup = TrainSetup::default();
     let (_, y) = data(setup.points, setup.seed);
-    let floor = constant_loss(&y).log10();
+    let floor = constant_predictor_loss(&y).log10();
     draw("training-curves", SIZE, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(

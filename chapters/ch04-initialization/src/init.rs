@@ -518,10 +518,10 @@ mod tests {
             )
             .unwrap();
         assert_eq!(net.widths(), vec![4, 6, 2]);
-        assert!(net.layers().iter().all(|l| l.b.iter().all(|&b| b == 0.0)));
-        assert_eq!(net.layers()[0].activation, Activation::Tanh);
-        assert_eq!(net.layers()[1].activation, Activation::Identity);
+        assert!((1..=2).all(|l| net.b(l).iter().all(|&b| b == 0.0)));
+        assert_eq!(net.activation(1), Activation::Tanh);
+        assert_eq!(net.activation(2), Activation::Identity);
         let a = (3.0f64 / 4.0).sqrt();
-        assert!(net.layers()[0].w.amax() <= a);
+        assert!(net.w(1).amax() <= a);
     }
 }

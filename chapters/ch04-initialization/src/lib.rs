@@ -93,7 +93,7 @@ pub fn report() -> Result<String, Box<dyn Error>> {
     )?;
     let setup = TrainSetup::default();
     let (_, y) = data(setup.points, setup.seed);
-    let floor = constant_loss(&y);
+    let floor = constant_predictor_loss(&y);
     for (label, run) in training_runs()? {
         let outcome = match run.failed_at {
             Some(t) => format!("overflows at step {t}"),

@@ -30,11 +30,11 @@ pub fn mean_squares(net: &Mlp, x: &DMatrix<f64>, ws: &mut Workspace) -> Result<V
 /// `forward_ws` or `loss_and_gradient`) was of `x` through `net`.
 fn last_mean_squares(net: &Mlp, x: &DMatrix<f64>, ws: &Workspace) -> Vec<f64> {
     let mut out = vec![x.norm_squared() / x.len() as f64];
-    for (l, layer) in net.layers().iter().enumerate() {
+    for l in 1..=net.depth() {
         let h = ws
-            .pre_activation(l + 1)
+            .pre_activation(l)
             .expect("the workspace fits the network");
-        let sum: f64 = h.iter().map(|&t| layer.activation.apply(t).powi(2)).sum();
+        let sum: f64 = h.iter().map(|&t| net.activation(l).apply(t).powi(2)).sum();
         out.push(sum / h.len() as f64);
     }
     out
@@ -357,8 +357,8 @@ mod tests {
         let x = DMatrix::from_fn(5, 2, |i, j| i as f64 - j as f64);
         let mut ws = Workspace::new(&net, 2).unwrap();
         let m = mean_squares(&net, &x, &mut ws).unwrap();
-        let x1 = (&net.layers()[0].w * &x).map(|t| t.max(0.0));
-        let x2 = &net.layers()[1].w * &x1;
+        let x1 = (net.w(1) * &x).map(|t| t.max(0.0));
+        let x2 = net.w(2) * &x1;
         assert!((m[0] - x.norm_squared() / 10.0).abs() < 1e-14);
         assert!((m[1] - x1.norm_squared() / 14.0).abs() < 1e-12);
         assert!((m[2] - x2.norm_squared() / 6.0).abs() < 1e-12);

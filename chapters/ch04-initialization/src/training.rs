@@ -2,7 +2,8 @@
 //! data, architecture, step size and seed, only the weight scale changes.
 
 use crate::init::{InitError, VarianceScaling};
-use ch03_backprop::{Activation, EngineError, Loss, Mlp, Workspace};
+pub use ch03_backprop::constant_predictor_loss;
+use ch03_backprop::{Activation, EngineError, Loss, Mlp, Optimizer, Run, Trainer};
 use nalgebra::DMatrix;
 use rand::RngExt;
 
@@ -54,35 +55,6 @@ pub fn data(points: usize, seed: u64) -> (DMatrix<f64>, DMatrix<f64>) {
 }
 // ANCHOR_END: data
 
-/// One training run.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Run {
-    /// The loss before each step, and after the last one if the run
-    /// finished.
-    pub losses: Vec<f64>,
-    /// The step at which the update would have overflowed a parameter (the
-    /// engine refuses it and the run stops), if it did.
-    pub failed_at: Option<usize>,
-}
-
-impl Run {
-    /// The last recorded loss.
-    pub fn final_loss(&self) -> f64 {
-        self.losses.last().copied().unwrap_or(f64::NAN)
-    }
-}
-
-/// The loss of the best constant prediction, `½ Var(y)` (the mean of `y`
-/// predicted everywhere): what a network whose output ignores its input
-/// can reach at best. NaN for an empty `y`.
-pub fn constant_loss(y: &DMatrix<f64>) -> f64 {
-    if y.is_empty() {
-        return f64::NAN;
-    }
-    let mean = y.mean();
-    0.5 * y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / y.ncols() as f64
-}
-
 /// The network a run starts from: ReLU hidden layers and a linear output,
 /// weights drawn by `init` from seed `setup.seed + 1`, zero biases. Every
 /// initializer of the same distribution draws the same standard normals,
@@ -108,27 +80,9 @@ pub fn train(setup: &TrainSetup, init: &VarianceScaling) -> Result<Run> {
         return Err(EngineError::Shape("the data have two inputs: n_0 must be 2".into()).into());
     }
     let (x, y) = data(setup.points, setup.seed);
-    let mut net = initial_network(setup, init)?;
-    let mut ws = Workspace::new(&net, setup.points)?;
-    let mut losses = Vec::with_capacity(setup.steps + 1);
-    for step in 0..setup.steps {
-        match net.train_step(&x, &y, Loss::Mse, setup.eta, &mut ws) {
-            Ok(loss) => losses.push(loss),
-            Err(EngineError::NonFinite(_)) => {
-                losses.push(net.loss(&x, &y, Loss::Mse).unwrap_or(f64::NAN));
-                return Ok(Run {
-                    losses,
-                    failed_at: Some(step),
-                });
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    losses.push(net.loss(&x, &y, Loss::Mse)?);
-    Ok(Run {
-        losses,
-        failed_at: None,
-    })
+    let net = initial_network(setup, init)?;
+    let mut trainer = Trainer::new(net, Loss::Mse, Optimizer::gd(setup.eta)?);
+    Ok(trainer.run(&x, &y, setup.steps, |_| {})?)
 }
 // ANCHOR_END: train
 
@@ -166,7 +120,7 @@ mod tests {
             };
             assert!(train(&bad, &he).is_err(), "{eta}");
         }
-        assert!(constant_loss(&DMatrix::zeros(1, 0)).is_nan());
+        assert!(constant_predictor_loss(&DMatrix::zeros(1, 0)).is_nan());
     }
 
     #[test]
@@ -186,7 +140,10 @@ mod tests {
         let (x, y) = data(16, 3);
         assert!(x.iter().all(|v| (-1.0..1.0).contains(v)));
         assert_eq!(y.shape(), (1, 16));
-        assert!((constant_loss(&DMatrix::from_row_slice(1, 2, &[1.0, 3.0])) - 0.5).abs() < 1e-15);
+        assert!(
+            (constant_predictor_loss(&DMatrix::from_row_slice(1, 2, &[1.0, 3.0])) - 0.5).abs()
+                < 1e-15
+        );
     }
 
     #[test]

@@ -3,26 +3,20 @@
 //! step allocates nothing, and finiteness checks that vectorize.
 
 use super::{EngineError, Result};
-use nalgebra::{DMatrix, DVector, Dyn, MatrixView};
+use nalgebra::{DMatrix, DMatrixViewMut, Dyn, MatrixView};
 
 /// Adds the vector `b` to every column of `m` (`m` has `b.len()` rows).
-pub(super) fn add_to_columns(m: &mut DMatrix<f64>, b: &DVector<f64>) {
+pub(super) fn add_to_columns(m: &mut DMatrix<f64>, b: &[f64]) {
     for column in m.as_mut_slice().chunks_exact_mut(b.len()) {
-        column
-            .iter_mut()
-            .zip(b.as_slice())
-            .for_each(|(v, bi)| *v += bi);
+        column.iter_mut().zip(b).for_each(|(v, bi)| *v += bi);
     }
 }
 
 /// `out = m 1`: the sum of the columns of `m` (`m` has `out.len()` rows).
-pub(super) fn sum_columns(m: &DMatrix<f64>, out: &mut DVector<f64>) {
+pub(super) fn sum_columns(m: &DMatrix<f64>, out: &mut [f64]) {
     out.fill(0.0);
     for column in m.as_slice().chunks_exact(out.len()) {
-        out.as_mut_slice()
-            .iter_mut()
-            .zip(column)
-            .for_each(|(o, v)| *o += v);
+        out.iter_mut().zip(column).for_each(|(o, v)| *o += v);
     }
 }
 
@@ -39,22 +33,24 @@ struct Strided<'a> {
 }
 
 impl<'a> Strided<'a> {
-    fn plain(m: &'a DMatrix<f64>) -> Self {
+    /// A column-major `rows × (data.len() / rows)` matrix.
+    fn plain(data: &'a [f64], rows: usize) -> Self {
         Strided {
-            data: m.as_slice(),
-            rows: m.nrows(),
-            cols: m.ncols(),
+            data,
+            rows,
+            cols: data.len() / rows,
             rs: 1,
-            cs: m.nrows(),
+            cs: rows,
         }
     }
 
-    fn transposed(m: &'a DMatrix<f64>) -> Self {
+    /// The transpose of [`Strided::plain`].
+    fn transposed(data: &'a [f64], rows: usize) -> Self {
         Strided {
-            data: m.as_slice(),
-            rows: m.ncols(),
-            cols: m.nrows(),
-            rs: m.nrows(),
+            data,
+            rows: data.len() / rows,
+            cols: rows,
+            rs: rows,
             cs: 1,
         }
     }
@@ -70,36 +66,38 @@ impl<'a> Strided<'a> {
     }
 }
 
-/// `out = a b`, allocation-free. When every outer dimension exceeds 5,
-/// nalgebra hands the product to the `matrixmultiply` kernels, which take
-/// any strides. Below that, nalgebra's own loops pay a call per column or
-/// entry and mishandle a strided left operand (nalgebra 0.35 reads past its
-/// end), so thin products, such as those of a one-unit output layer, use a
-/// plain loop here instead.
-fn product(out: &mut DMatrix<f64>, a: Strided<'_>, b: Strided<'_>) {
+/// `out = a b` into the column-major `a.rows × b.cols` slice `out`,
+/// allocation-free. When every outer dimension exceeds 5, nalgebra hands
+/// the product to the `matrixmultiply` kernels, which take any strides.
+/// Below that, nalgebra's own loops pay a call per column or entry and
+/// mishandle a strided left operand (nalgebra 0.35 reads past its end), so
+/// thin products, such as those of a one-unit output layer, use a plain
+/// loop here instead. Shapes are the callers' (the dense block's) to get
+/// right; a mismatch is a bug and panics.
+fn product(out: &mut [f64], a: Strided<'_>, b: Strided<'_>) {
     const NALGEBRA_SMALL_DIM: usize = 5;
-    debug_assert!(a.cols == b.rows && out.shape() == (a.rows, b.cols));
+    assert!(
+        a.cols == b.rows && out.len() == a.rows * b.cols,
+        "product shapes"
+    );
     if [a.rows, b.cols, a.cols]
         .iter()
         .all(|&d| d > NALGEBRA_SMALL_DIM)
     {
-        out.gemm(1.0, &a.view(), &b.view(), 0.0);
+        let mut o = DMatrixViewMut::from_slice(out, a.rows, b.cols);
+        o.gemm(1.0, &a.view(), &b.view(), 0.0);
         return;
     }
     if a.rows == 1 {
         // A row times a matrix: one dot product per output entry.
-        for (j, o) in out.as_mut_slice().iter_mut().enumerate() {
+        for (j, o) in out.iter_mut().enumerate() {
             *o = (0..a.cols)
                 .map(|k| a.data[k * a.cs] * b.data[k * b.rs + j * b.cs])
                 .sum();
         }
         return;
     }
-    for (j, column) in out
-        .as_mut_slice()
-        .chunks_exact_mut(a.rows.max(1))
-        .enumerate()
-    {
+    for (j, column) in out.chunks_exact_mut(a.rows.max(1)).enumerate() {
         column.fill(0.0);
         for k in 0..a.cols {
             let bkj = b.data[k * b.rs + j * b.cs];
@@ -119,19 +117,22 @@ fn product(out: &mut DMatrix<f64>, a: Strided<'_>, b: Strided<'_>) {
     }
 }
 
-/// `out = a b`.
-pub(super) fn mul_into(out: &mut DMatrix<f64>, a: &DMatrix<f64>, b: &DMatrix<f64>) {
-    product(out, Strided::plain(a), Strided::plain(b));
+/// `out = a b`, with `a` the column-major matrix of `a_rows` rows in `a`.
+pub(super) fn mul_into(out: &mut DMatrix<f64>, a: &[f64], a_rows: usize, b: &DMatrix<f64>) {
+    let b = Strided::plain(b.as_slice(), b.nrows());
+    product(out.as_mut_slice(), Strided::plain(a, a_rows), b);
 }
 
-/// `out = aᵀ b`.
-pub(super) fn mul_tr_left_into(out: &mut DMatrix<f64>, a: &DMatrix<f64>, b: &DMatrix<f64>) {
-    product(out, Strided::transposed(a), Strided::plain(b));
+/// `out = aᵀ b`, with `a` as in [`mul_into`].
+pub(super) fn mul_tr_left_into(out: &mut DMatrix<f64>, a: &[f64], a_rows: usize, b: &DMatrix<f64>) {
+    let b = Strided::plain(b.as_slice(), b.nrows());
+    product(out.as_mut_slice(), Strided::transposed(a, a_rows), b);
 }
 
-/// `out = a bᵀ`.
-pub(super) fn mul_tr_right_into(out: &mut DMatrix<f64>, a: &DMatrix<f64>, b: &DMatrix<f64>) {
-    product(out, Strided::plain(a), Strided::transposed(b));
+/// `out = a bᵀ` into a column-major `a.nrows() × b.nrows()` slice.
+pub(super) fn mul_tr_right_into(out: &mut [f64], a: &DMatrix<f64>, b: &DMatrix<f64>) {
+    let a = Strided::plain(a.as_slice(), a.nrows());
+    product(out, a, Strided::transposed(b.as_slice(), b.nrows()));
 }
 
 /// Whether `a_i − c b_i` is finite for every `i` (slices of equal length;

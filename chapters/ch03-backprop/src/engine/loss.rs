@@ -1,6 +1,8 @@
 //! The losses on the network's output, with their gradients.
 
 use super::{EngineError, Result, finite};
+use ch02_softmax::exercises::{sigmoid, softplus};
+use ch02_softmax::log_sum_exp;
 use nalgebra::DMatrix;
 
 /// A loss on the network's output `f(x)` (the last layer's `x_L`), averaged
@@ -17,12 +19,17 @@ pub enum Loss {
     /// `y / B` whatever the output: a way to push a chosen direction `y`
     /// backwards through the network (a vector-Jacobian product).
     Linear,
+    /// The logistic loss of a logit `z = f(x)` for a label `y = ±1`,
+    /// `ℓ = ln(1 + e^{−y z})` per output entry, computed as
+    /// `softplus(−y z)` (chapter 2) so that it never overflows;
+    /// `∂ℓ/∂z = −y σ(−y z)`.
+    Logistic,
 }
 
 impl Loss {
     /// Checks the target of a batch: same shape as the output, finite, and
     /// for cross-entropy each column nonnegative and summing to 1 (within
-    /// `1e-9`).
+    /// `1e-9`), for the logistic loss every entry `+1` or `−1`.
     pub fn check_target(self, output_rows: usize, batch: usize, y: &DMatrix<f64>) -> Result<()> {
         if y.shape() != (output_rows, batch) {
             return Err(EngineError::Shape(format!(
@@ -32,6 +39,13 @@ impl Loss {
             )));
         }
         finite("target", y.as_slice())?;
+        if self == Loss::Logistic
+            && let Some(v) = y.iter().find(|&&v| v != 1.0 && v != -1.0)
+        {
+            return Err(EngineError::Target(format!(
+                "logistic labels are +1 or -1, got {v}"
+            )));
+        }
         if self == Loss::SoftmaxCrossEntropy {
             for (j, col) in y.column_iter().enumerate() {
                 let sum: f64 = col.iter().sum();
@@ -85,14 +99,13 @@ impl Loss {
             }
             Loss::SoftmaxCrossEntropy => {
                 let mut total = 0.0;
+                let rows = output.nrows();
                 for j in 0..output.ncols() {
-                    let z = output.column(j);
-                    let m = z.max();
-                    let sum: f64 = z.iter().map(|&v| (v - m).exp()).sum();
-                    let lse = m + sum.ln();
-                    for i in 0..z.len() {
-                        let p = (z[i] - lse).exp();
-                        total += y[(i, j)] * (lse - z[i]);
+                    let z = &output.as_slice()[j * rows..(j + 1) * rows];
+                    let lse = log_sum_exp(z);
+                    for (i, &zi) in z.iter().enumerate() {
+                        let p = (zi - lse).exp();
+                        total += y[(i, j)] * (lse - zi);
                         grad[(i, j)] = (p - y[(i, j)]) * inv_b;
                     }
                 }
@@ -103,6 +116,14 @@ impl Loss {
                 for ((g, &o), &t) in grad.iter_mut().zip(output.iter()).zip(y.iter()) {
                     total += t * o;
                     *g = t * inv_b;
+                }
+                total * inv_b
+            }
+            Loss::Logistic => {
+                let mut total = 0.0;
+                for ((g, &z), &t) in grad.iter_mut().zip(output.iter()).zip(y.iter()) {
+                    total += softplus(-t * z);
+                    *g = -t * sigmoid(-t * z) * inv_b;
                 }
                 total * inv_b
             }

@@ -1,9 +1,16 @@
 //! Unit tests of the engine: the worked example, every activation, the
-//! products, the counters and the refusal of every kind of bad input.
+//! products, the counters, the refusal of every kind of bad input, the
+//! optimizer and the training loop, and the proof that the fast engine
+//! gives the lesson's numbers.
 
+use super::linalg::{
+    all_finite_after, finite, mul_into, mul_tr_left_into, mul_tr_right_into, step_into,
+};
 use super::*;
 use approx::assert_relative_eq;
 use book_support::seeded;
+use nalgebra::{DMatrix, DVector};
+use proptest::prelude::*;
 
 fn tiny() -> Mlp {
     let l1 = Layer::new(
@@ -28,13 +35,23 @@ fn hand_computed_example() {
     let y = DMatrix::from_element(1, 1, 0.0);
     let (loss, g) = net.gradient(&x, &y, Loss::Mse).unwrap();
     assert_eq!(loss, 21.125);
-    assert_eq!(g.w[1].as_slice(), &[0.0, -22.75]);
-    assert_eq!(g.b[1][0], -6.5);
     assert_eq!(
-        g.w[0],
+        net.w_of(&g, 2),
+        DMatrix::from_row_slice(1, 2, &[0.0, -22.75])
+    );
+    assert_eq!(net.b_of(&g, 2)[0], -6.5);
+    assert_eq!(
+        net.w_of(&g, 1),
         DMatrix::from_row_slice(2, 2, &[0.0, 0.0, 13.0, 26.0])
     );
-    assert_eq!(g.b[0].as_slice(), &[0.0, 13.0]);
+    assert_eq!(net.b_of(&g, 1), DVector::from_vec(vec![0.0, 13.0]));
+    // The fast engine gives the same numbers, exactly (they are dyadic).
+    let mut ws = Workspace::new(&net, 1).unwrap();
+    assert_eq!(
+        net.loss_and_gradient(&x, &y, Loss::Mse, &mut ws).unwrap(),
+        loss
+    );
+    assert_eq!(ws.gradients(), &g);
 }
 
 #[test]
@@ -250,7 +267,7 @@ fn descend_and_parameters_reject_bad_values() {
         Err(EngineError::Shape(_))
     ));
     assert_eq!(net, before, "failed steps leave the network unchanged");
-    let theta = net.parameters();
+    let theta = net.parameters().to_vec();
     assert_eq!(theta.len(), net.parameter_count());
     assert!(matches!(
         net.set_parameters(&theta[1..]),
@@ -271,7 +288,7 @@ fn descend_and_parameters_reject_bad_values() {
         .zip(g.flatten())
         .map(|(p, gi)| p - 0.01 * gi)
         .collect();
-    assert_eq!(net.parameters(), moved);
+    assert_eq!(net.parameters(), &moved[..]);
 }
 
 #[test]
@@ -372,7 +389,7 @@ fn clipping_keeps_direction_and_caps_norm() {
             Err(EngineError::Argument(_))
         ));
     }
-    g.w[0][(0, 0)] = f64::INFINITY;
+    g.as_mut_slice()[0] = f64::INFINITY;
     assert!(matches!(
         clip_by_norm(&mut g, 1.0),
         Err(EngineError::NonFinite(_))
@@ -427,13 +444,13 @@ fn products_match_for_every_size() {
         let (at, bt) = (a.transpose(), b.transpose());
         let reference = &a * &b;
         let mut out = DMatrix::from_element(m, n, f64::NAN);
-        mul_into(&mut out, &a, &b);
+        mul_into(&mut out, a.as_slice(), m, &b);
         assert!((&out - &reference).amax() < 1e-12, "a b, {m}×{k}×{n}");
         out.fill(f64::NAN);
-        mul_tr_left_into(&mut out, &at, &b);
+        mul_tr_left_into(&mut out, at.as_slice(), k, &b);
         assert!((&out - &reference).amax() < 1e-12, "aᵀ b, {m}×{k}×{n}");
         out.fill(f64::NAN);
-        mul_tr_right_into(&mut out, &a, &bt);
+        mul_tr_right_into(out.as_mut_slice(), &a, &bt);
         assert!((&out - &reference).amax() < 1e-12, "a bᵀ, {m}×{k}×{n}");
     }
 }
@@ -531,4 +548,405 @@ fn finiteness_checks_find_every_bad_value() {
         }
     }
     assert!(finite("x", &[1.0, f64::NAN]).is_err() && finite("x", &[]).is_ok());
+}
+
+// ---------------------------------------------------------------------------
+// The fast engine gives the lesson's numbers.
+
+/// A random network (depth 1 to 4, widths 1 to 12, so that both the plain
+/// loops and the `matrixmultiply` kernels of the fast products are used),
+/// a batch of 1 to 8 examples, a loss and a target that suits it.
+fn random_case(seed: u64) -> (Mlp, DMatrix<f64>, DMatrix<f64>, Loss) {
+    use rand::RngExt;
+    let mut rng = seeded(seed);
+    let depth = rng.random_range(1..=4);
+    let widths: Vec<usize> = (0..=depth).map(|_| rng.random_range(1..=12)).collect();
+    let acts = [
+        Activation::Identity,
+        Activation::Sigmoid,
+        Activation::Tanh,
+        Activation::Relu,
+    ];
+    let layers = (1..=depth)
+        .map(|l| {
+            let scale = (2.0 / widths[l - 1] as f64).sqrt();
+            let w = DMatrix::from_fn(widths[l], widths[l - 1], |_, _| scale * normal(&mut rng));
+            let b = DVector::from_fn(widths[l], |_, _| 0.3 * normal(&mut rng));
+            Layer::new(w, b, acts[rng.random_range(0..4)]).unwrap()
+        })
+        .collect();
+    let net = Mlp::new(layers).unwrap();
+    let batch = rng.random_range(1..=8);
+    let x = DMatrix::from_fn(widths[0], batch, |_, _| normal(&mut rng));
+    let loss = [
+        Loss::Mse,
+        Loss::SoftmaxCrossEntropy,
+        Loss::Linear,
+        Loss::Logistic,
+    ][rng.random_range(0..4)];
+    let k = widths[depth];
+    let y = match loss {
+        Loss::SoftmaxCrossEntropy => {
+            let mut y = DMatrix::zeros(k, batch);
+            for j in 0..batch {
+                y[(rng.random_range(0..k), j)] = 1.0;
+            }
+            y
+        }
+        Loss::Logistic => DMatrix::from_fn(
+            k,
+            batch,
+            |_, _| if rng.random_bool(0.5) { 1.0 } else { -1.0 },
+        ),
+        _ => DMatrix::from_fn(k, batch, |_, _| normal(&mut rng)),
+    };
+    (net, x, y, loss)
+}
+
+/// Both NaN, or equal within `tol` relative to `scale`.
+fn agree(a: f64, b: f64, tol: f64, scale: f64) -> bool {
+    (a.is_nan() && b.is_nan()) || a == b || (a - b).abs() <= tol * scale
+}
+
+// The two engines do the same arithmetic except the order in which the
+// matrix products sum their terms (plain loops against nalgebra's and
+// matrixmultiply's kernels). Each entry of a product of length k ≤ 12 then
+// differs by at most about k ε Σ|terms| ≈ 3e-15 Σ|terms|; through four
+// layers of moderate gains that stays far below 1e-12 of the largest
+// entry, the tolerance used here (a hundredfold margin for cancellation).
+const ENGINES_TOL: f64 = 1e-12;
+
+proptest! {
+    #![proptest_config(proptest_config())]
+
+    #[test]
+    fn fast_engine_gives_the_lessons_numbers(seed in any::<u64>()) {
+        let (net, x, y, loss) = random_case(seed);
+        let (lesson_loss, lesson) = net.gradient(&x, &y, loss).unwrap();
+        let lesson_out = net.forward(&x).unwrap();
+        let mut ws = Workspace::new(&net, x.ncols()).unwrap();
+        // Twice through the same workspace: reused buffers must not leak.
+        for _ in 0..2 {
+            let fast_loss = net.loss_and_gradient(&x, &y, loss, &mut ws).unwrap();
+            prop_assert!(agree(fast_loss, lesson_loss, ENGINES_TOL, 1.0 + lesson_loss.abs()), "{fast_loss} vs {lesson_loss}");
+            let scale = lesson_out.amax().max(1e-300);
+            for (a, b) in ws.output().iter().zip(lesson_out.iter()) {
+                prop_assert!(agree(*a, *b, ENGINES_TOL, scale), "output {a} vs {b}");
+            }
+            let scale = lesson.as_slice().iter().fold(0.0f64, |m, v| m.max(v.abs())).max(1e-300);
+            for (a, b) in ws.gradients().as_slice().iter().zip(lesson.as_slice()) {
+                prop_assert!(agree(*a, *b, ENGINES_TOL, scale), "gradient {a} vs {b}");
+            }
+        }
+    }
+
+    /// Bad input gets the same error from both engines.
+    #[test]
+    fn both_engines_refuse_the_same_input(seed in any::<u64>(), which in 0..6usize, bad in prop_oneof![Just(f64::NAN), Just(f64::INFINITY), Just(f64::NEG_INFINITY)]) {
+        let (net, mut x, mut y, loss) = random_case(seed);
+        match which {
+            0 => x[0] = bad,
+            1 => y[0] = bad,
+            2 => x = DMatrix::zeros(x.nrows() + 1, x.ncols()),
+            3 => y = DMatrix::zeros(y.nrows(), y.ncols() + 1),
+            4 => x = DMatrix::zeros(x.nrows(), 0),
+            _ => y[0] = 0.5, // not a probability column or a ±1 label (except for MSE and Linear)
+        }
+        let lesson = net.gradient(&x, &y, loss).map(|(v, _)| v);
+        let fast = Workspace::new(&net, x.ncols())
+            .and_then(|mut ws| net.loss_and_gradient(&x, &y, loss, &mut ws));
+        match (&lesson, &fast) {
+            (Err(a), Err(b)) => prop_assert_eq!(std::mem::discriminant(a), std::mem::discriminant(b)),
+            (Ok(a), Ok(b)) => prop_assert!(agree(*a, *b, ENGINES_TOL, 1.0 + a.abs())),
+            _ => prop_assert!(false, "lesson {lesson:?}, fast {fast:?}"),
+        }
+    }
+
+    /// Every dense layer passes the block check that later chapters run on
+    /// their own blocks.
+    #[test]
+    fn dense_layers_pass_the_block_check(seed in any::<u64>()) {
+        let (net, x, _, _) = random_case(seed);
+        let block = net.blocks()[0];
+        // Keep central differences away from ReLU's kink.
+        let h = block.forward(net.block_parameters(0), &x).saved[0].clone();
+        prop_assume!(block.activation != Activation::Relu || h.iter().all(|t| t.abs() > 1e-3));
+        let u = DMatrix::from_fn(block.n_out, x.ncols(), |i, j| ((i + 2 * j) % 5) as f64 - 2.0);
+        let c = check_block(&block, net.block_parameters(0), &x, &u).unwrap();
+        prop_assert!(c.forward <= ENGINES_TOL && c.input_gradient <= ENGINES_TOL && c.parameter_gradient <= ENGINES_TOL, "{c:?}");
+        // Central differences: error of order ε^{2/3} ≈ 4e-11 (chapter 3);
+        // 1e-6 leaves room for curvature and is far below any real bug.
+        prop_assert!(c.finite_differences < 1e-6, "{c:?}");
+    }
+}
+
+#[test]
+fn nan_propagates_the_same_way_in_both_engines() {
+    // 1e300 · 1e10 overflows to +inf in both hidden units; the readout's
+    // weights (1, −1) then give inf − inf = NaN, and NaN flows backward.
+    for hidden in [Activation::Identity, Activation::Relu, Activation::Tanh] {
+        let net = Mlp::new(vec![
+            Layer::new(
+                DMatrix::from_element(2, 1, 1e300),
+                DVector::zeros(2),
+                hidden,
+            )
+            .unwrap(),
+            Layer::new(
+                DMatrix::from_row_slice(1, 2, &[1.0, -1.0]),
+                DVector::zeros(1),
+                Activation::Relu,
+            )
+            .unwrap(),
+        ])
+        .unwrap();
+        let x = DMatrix::from_element(1, 1, 1e10);
+        let y = DMatrix::zeros(1, 1);
+        let (lesson_loss, lesson) = net.gradient(&x, &y, Loss::Mse).unwrap();
+        let mut ws = Workspace::new(&net, 1).unwrap();
+        let fast_loss = net.loss_and_gradient(&x, &y, Loss::Mse, &mut ws).unwrap();
+        if hidden == Activation::Tanh {
+            // tanh saturates at 1: no overflow, everything finite.
+            assert!(lesson_loss.is_finite());
+        } else {
+            assert!(lesson_loss.is_nan() && fast_loss.is_nan(), "{hidden:?}");
+        }
+        for (a, b) in ws.gradients().as_slice().iter().zip(lesson.as_slice()) {
+            assert!(agree(*a, *b, 0.0, 0.0), "{hidden:?}: fast {a}, lesson {b}");
+        }
+    }
+    // The rule behind it: δ = φ'(h) g in IEEE arithmetic, in both engines.
+    let (mut x, mut d) = ([0.0; 4], [0.0; 4]);
+    let h = [f64::NAN, -1.0, 0.0, 2.0];
+    let g = [1.0, f64::INFINITY, -3.0, f64::NAN];
+    Activation::Relu.apply_all(&h, &mut x);
+    Activation::Relu.backward_all(&h, &x, &g, &mut d);
+    for i in 0..4 {
+        let lesson = Activation::Relu.derivative(h[i]) * g[i];
+        // The same value; the same bits unless NaN (a NaN's payload is the
+        // processor's choice).
+        assert!(agree(d[i], lesson, 0.0, 0.0), "{i}");
+        assert!(lesson.is_nan() || d[i].to_bits() == lesson.to_bits(), "{i}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Losses.
+
+#[test]
+fn logistic_loss_is_chapter_2s_binary_cross_entropy() {
+    use ch02_softmax::exercises::binary_cross_entropy_with_logit;
+    let z = DMatrix::from_row_slice(1, 4, &[-30.0, -0.7, 0.2, 800.0]);
+    let y = DMatrix::from_row_slice(1, 4, &[1.0, -1.0, 1.0, -1.0]);
+    let (v, g) = Loss::Logistic.value_and_gradient(&z, &y).unwrap();
+    let expected: f64 = (0..4)
+        .map(|j| binary_cross_entropy_with_logit(z[j], (y[j] + 1.0) / 2.0).unwrap())
+        .sum::<f64>()
+        / 4.0;
+    assert_relative_eq!(v, expected, max_relative = 1e-15);
+    assert!(v.is_finite(), "no overflow at z = 800");
+    let fd = ch02_softmax::central_difference_gradient(
+        |z| {
+            Loss::Logistic
+                .value_and_gradient(&DMatrix::from_row_slice(1, 4, z), &y)
+                .unwrap()
+                .0
+        },
+        z.as_slice(),
+        1e-6,
+    )
+    .unwrap();
+    for (a, b) in g.iter().zip(&fd) {
+        assert!((a - b).abs() < 1e-8, "{a} vs {b}");
+    }
+    assert!(matches!(
+        Loss::Logistic.value_and_gradient(&z, &DMatrix::from_element(1, 4, 0.0)),
+        Err(EngineError::Target(_))
+    ));
+}
+
+// ---------------------------------------------------------------------------
+// The optimizer and the training loop.
+
+fn small_problem() -> (Mlp, DMatrix<f64>, DMatrix<f64>) {
+    let mut rng = seeded(12);
+    let net = Mlp::gaussian(
+        &[2, 6, 1],
+        Activation::Tanh,
+        Activation::Identity,
+        1.0,
+        0.2,
+        &mut rng,
+    )
+    .unwrap();
+    let x = DMatrix::from_fn(2, 5, |_, _| normal(&mut rng));
+    let y = DMatrix::from_fn(1, 5, |_, _| normal(&mut rng));
+    (net, x, y)
+}
+
+#[test]
+fn momentum_and_weight_decay_follow_their_formulas() {
+    let (net, x, y) = small_problem();
+    let (eta, mu, lambda) = (0.1, 0.9, 0.01);
+    let opt = Optimizer::gd(eta)
+        .unwrap()
+        .with_momentum(mu)
+        .unwrap()
+        .with_weight_decay(lambda)
+        .unwrap();
+    let mut trained = net.clone();
+    let mut ws = Workspace::new(&net, 5).unwrap();
+    // By hand: v ← μ v + (g + λ θ), θ ← θ − η v, from v = 0.
+    let mut theta = net.parameters().to_vec();
+    let mut v = vec![0.0; theta.len()];
+    let mut reference = net.clone();
+    for _ in 0..3 {
+        trained.step(&x, &y, Loss::Mse, &opt, &mut ws).unwrap();
+        let (_, g) = reference.gradient(&x, &y, Loss::Mse).unwrap();
+        for i in 0..theta.len() {
+            v[i] = mu * v[i] + (g.as_slice()[i] + lambda * theta[i]);
+            theta[i] -= eta * v[i];
+        }
+        reference.set_parameters(&theta).unwrap();
+        for (a, b) in trained.parameters().iter().zip(&theta) {
+            assert!((a - b).abs() <= 1e-13 * (1.0 + b.abs()), "{a} vs {b}");
+        }
+    }
+    for bad in [-0.1, 1.0, f64::NAN] {
+        assert!(matches!(
+            Optimizer::gd(0.1).unwrap().with_momentum(bad),
+            Err(EngineError::Argument(_))
+        ));
+    }
+    for bad in [-0.1, f64::INFINITY, f64::NAN] {
+        assert!(matches!(
+            Optimizer::gd(0.1).unwrap().with_weight_decay(bad),
+            Err(EngineError::Argument(_))
+        ));
+    }
+    for bad in [0.0, -1.0, f64::NAN] {
+        assert!(matches!(
+            Optimizer::gd(0.1).unwrap().with_clip(bad),
+            Err(EngineError::Argument(_))
+        ));
+        assert!(matches!(
+            Optimizer::gd(bad.min(-1.0)),
+            Err(EngineError::Argument(_))
+        ));
+    }
+}
+
+#[test]
+fn a_refused_update_changes_neither_parameters_nor_velocity() {
+    let (net, x, y) = small_problem();
+    let opt = Optimizer::gd(0.05).unwrap().with_momentum(0.5).unwrap();
+    let mut trainer = Trainer::new(net, Loss::Mse, opt);
+    trainer.step(&x, &y, |_| {}).unwrap();
+    let before = trainer.network().clone();
+    // Targets far away and a huge step: the update overflows and is refused.
+    let far = y.add_scalar(1e200);
+    let mut huge = Trainer::new(
+        before.clone(),
+        Loss::Mse,
+        Optimizer::gd(1e300).unwrap().with_momentum(0.5).unwrap(),
+    );
+    assert!(matches!(
+        huge.step(&x, &far, |_| {}),
+        Err(EngineError::NonFinite(_))
+    ));
+    assert_eq!(huge.network(), &before);
+    assert_eq!(huge.steps(), 0);
+    // The first trainer's next step is unaffected by the other's failure, and
+    // equals a step taken by hand with the velocity it kept.
+    let mut again = trainer;
+    again.step(&x, &y, |_| {}).unwrap();
+    assert_eq!(again.steps(), 2);
+}
+
+#[test]
+fn the_training_loop_is_the_step_repeated() {
+    let (net, x, y) = small_problem();
+    let opt = Optimizer::gd(0.05).unwrap();
+    // run(…) against step(…) one at a time against Network::train_step.
+    let mut seen = Vec::new();
+    let mut by_run = Trainer::new(net.clone(), Loss::Mse, opt);
+    let run = by_run
+        .run(&x, &y, 20, |p| {
+            // The observer sees this step's gradient, before the update.
+            let (_, g) = p.network.gradient(&x, &y, Loss::Mse).unwrap();
+            let err =
+                crate::gradcheck::relative_error(p.workspace.gradients().as_slice(), g.as_slice());
+            assert!(err < ENGINES_TOL, "{err}");
+            seen.push(p.step);
+        })
+        .unwrap();
+    assert_eq!(seen, (0..20).collect::<Vec<_>>());
+    assert_eq!((run.losses.len(), run.failed_at), (21, None));
+    let mut by_step = Trainer::new(net.clone(), Loss::Mse, opt);
+    let mut by_hand = net.clone();
+    let mut ws = Workspace::new(&net, 5).unwrap();
+    for t in 0..20 {
+        assert_eq!(by_step.step(&x, &y, |_| {}).unwrap(), run.losses[t]);
+        assert_eq!(
+            by_hand
+                .train_step(&x, &y, Loss::Mse, 0.05, &mut ws)
+                .unwrap(),
+            run.losses[t]
+        );
+    }
+    assert_eq!(by_step.network(), by_run.network());
+    assert_eq!(&by_hand, by_run.network());
+    assert_eq!(by_run.loss(&x, &y).unwrap(), run.final_loss());
+    assert!(run.final_loss() < run.losses[0]);
+    // A new batch size gets a new workspace; an empty batch is an error.
+    assert!(
+        by_run
+            .step(
+                &x.columns(0, 2).into_owned(),
+                &y.columns(0, 2).into_owned(),
+                |_| {}
+            )
+            .is_ok()
+    );
+    assert_eq!(by_run.workspace().map(Workspace::batch), Some(2));
+    assert!(matches!(
+        by_run.step(&DMatrix::zeros(2, 0), &DMatrix::zeros(1, 0), |_| {}),
+        Err(EngineError::Empty(_))
+    ));
+}
+
+#[test]
+fn a_diverging_run_records_where_it_stopped() {
+    let (net, x, y) = small_problem();
+    let far = y.add_scalar(1e100);
+    let mut trainer = Trainer::new(net, Loss::Mse, Optimizer::gd(1e250).unwrap());
+    let run = trainer.run(&x, &far, 50, |_| {}).unwrap();
+    let t = run.failed_at.expect("the update overflows");
+    assert_eq!(run.losses.len(), t + 1);
+    assert_eq!(trainer.steps(), t);
+    assert!(trainer.network().parameters().iter().all(|p| p.is_finite()));
+}
+
+#[test]
+fn clipping_in_the_optimizer_is_clip_by_norm() {
+    let (net, x, y) = small_problem();
+    let (_, mut g) = net.gradient(&x, &y, Loss::Mse).unwrap();
+    let c = 0.5 * g.norm();
+    clip_by_norm(&mut g, c).unwrap();
+    let mut by_hand = net.clone();
+    by_hand.descend(&g, 0.1).unwrap();
+    let mut clipped = net.clone();
+    let mut ws = Workspace::new(&net, 5).unwrap();
+    clipped
+        .step(
+            &x,
+            &y,
+            Loss::Mse,
+            &Optimizer::gd(0.1).unwrap().with_clip(c).unwrap(),
+            &mut ws,
+        )
+        .unwrap();
+    for (a, b) in clipped.parameters().iter().zip(by_hand.parameters()) {
+        assert!((a - b).abs() <= 1e-14 * (1.0 + b.abs()), "{a} vs {b}");
+    }
 }
