@@ -129,6 +129,17 @@ impl Problem {
 /// random labels ±1 for the logistic loss).
 /// Domain: `max_depth, max_width ≥ 1` (smaller values are treated as 1).
 pub fn random_problem<R: Rng + ?Sized>(rng: &mut R, max_depth: usize, max_width: usize) -> Problem {
+    random_problem_with(rng, max_depth, max_width, 4)
+}
+
+/// [`random_problem`] with batches of 1 to `max_batch` examples (treated
+/// as at least 1).
+pub fn random_problem_with<R: Rng + ?Sized>(
+    rng: &mut R,
+    max_depth: usize,
+    max_width: usize,
+    max_batch: usize,
+) -> Problem {
     use crate::engine::normal;
     let depth = rng.random_range(1..=max_depth.max(1));
     let widths: Vec<usize> = (0..=depth)
@@ -150,7 +161,7 @@ pub fn random_problem<R: Rng + ?Sized>(rng: &mut R, max_depth: usize, max_width:
         .collect::<Result<Vec<_>>>()
         .expect("positive widths and finite draws make valid layers");
     let net = Mlp::new(layers).expect("consecutive widths agree");
-    let batch = rng.random_range(1..=4);
+    let batch = rng.random_range(1..=max_batch.max(1));
     let x = DMatrix::from_fn(widths[0], batch, |_, _| normal(rng));
     let loss = [
         Loss::Mse,

@@ -125,7 +125,15 @@ impl Workspace {
 
 impl<B: Block> Network<B> {
     fn check_workspace(&self, ws: &Workspace, batch: usize) -> Result<()> {
-        if ws.widths != self.widths() || ws.grads.as_slice().len() != self.parameter_count() {
+        // Compared width by width: `self.widths()` would allocate.
+        let same_widths = ws.widths.len() == self.depth() + 1
+            && ws.widths[0] == self.blocks()[0].input_width()
+            && self
+                .blocks()
+                .iter()
+                .zip(&ws.widths[1..])
+                .all(|(b, &n)| b.output_width() == n);
+        if !same_widths || ws.grads.as_slice().len() != self.parameter_count() {
             return Err(EngineError::Shape(
                 "the workspace was made for another network".into(),
             ));

@@ -553,54 +553,12 @@ fn finiteness_checks_find_every_bad_value() {
 // ---------------------------------------------------------------------------
 // The fast engine gives the lesson's numbers.
 
-/// A random network (depth 1 to 4, widths 1 to 12, so that both the plain
-/// loops and the `matrixmultiply` kernels of the fast products are used),
-/// a batch of 1 to 8 examples, a loss and a target that suits it.
+/// A random problem (depth 1 to 4, widths 1 to 12 and batches of 1 to 8,
+/// so that both the plain loops and the `matrixmultiply` kernels of the
+/// fast products are used; all activations and losses).
 fn random_case(seed: u64) -> (Mlp, DMatrix<f64>, DMatrix<f64>, Loss) {
-    use rand::RngExt;
-    let mut rng = seeded(seed);
-    let depth = rng.random_range(1..=4);
-    let widths: Vec<usize> = (0..=depth).map(|_| rng.random_range(1..=12)).collect();
-    let acts = [
-        Activation::Identity,
-        Activation::Sigmoid,
-        Activation::Tanh,
-        Activation::Relu,
-    ];
-    let layers = (1..=depth)
-        .map(|l| {
-            let scale = (2.0 / widths[l - 1] as f64).sqrt();
-            let w = DMatrix::from_fn(widths[l], widths[l - 1], |_, _| scale * normal(&mut rng));
-            let b = DVector::from_fn(widths[l], |_, _| 0.3 * normal(&mut rng));
-            Layer::new(w, b, acts[rng.random_range(0..4)]).unwrap()
-        })
-        .collect();
-    let net = Mlp::new(layers).unwrap();
-    let batch = rng.random_range(1..=8);
-    let x = DMatrix::from_fn(widths[0], batch, |_, _| normal(&mut rng));
-    let loss = [
-        Loss::Mse,
-        Loss::SoftmaxCrossEntropy,
-        Loss::Linear,
-        Loss::Logistic,
-    ][rng.random_range(0..4)];
-    let k = widths[depth];
-    let y = match loss {
-        Loss::SoftmaxCrossEntropy => {
-            let mut y = DMatrix::zeros(k, batch);
-            for j in 0..batch {
-                y[(rng.random_range(0..k), j)] = 1.0;
-            }
-            y
-        }
-        Loss::Logistic => DMatrix::from_fn(
-            k,
-            batch,
-            |_, _| if rng.random_bool(0.5) { 1.0 } else { -1.0 },
-        ),
-        _ => DMatrix::from_fn(k, batch, |_, _| normal(&mut rng)),
-    };
-    (net, x, y, loss)
+    let p = crate::gradcheck::random_problem_with(&mut seeded(seed), 4, 12, 8);
+    (p.net, p.x, p.y, p.loss)
 }
 
 /// Both NaN, or equal within `tol` relative to `scale`.
