@@ -278,6 +278,7 @@ impl Kernel {
 /// Same domain and policy as [`log_sum_exp`] (empty or all `-inf` gives
 /// `-inf`, `NaN` wins, then `+inf`).
 pub fn fast_log_sum_exp(z: &[f64]) -> f64 {
+    // `best()` passed its CPU check; the portable fallback keeps this total.
     run_lse(Kernel::best(), z).unwrap_or_else(|_| blocked_lse(z, block_portable))
 }
 
