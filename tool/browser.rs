@@ -47,15 +47,7 @@ pub struct Browser {
     next_id: u64,
     /// Console errors and uncaught exceptions since the last `take_errors`.
     errors: Vec<String>,
-    _profile: TempDir,
-}
-
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    _profile: tempfile::TempDir,
 }
 
 impl Drop for Browser {
@@ -68,9 +60,9 @@ impl Drop for Browser {
 impl Browser {
     /// Starts Chromium headless with a fresh profile and connects to its page.
     pub fn launch(chromium: &Path) -> anyhow::Result<Browser> {
-        let profile = TempDir(
-            std::env::temp_dir().join(format!("black-box-chromium-{}", std::process::id())),
-        );
+        let profile = tempfile::Builder::new()
+            .prefix("black-box-chromium-")
+            .tempdir()?;
         let mut child = Command::new(chromium)
             .args([
                 "--headless",
@@ -84,7 +76,7 @@ impl Browser {
                 "--hide-scrollbars",
                 "--remote-debugging-port=0",
             ])
-            .arg(format!("--user-data-dir={}", profile.0.display()))
+            .arg(format!("--user-data-dir={}", profile.path().display()))
             .arg("about:blank")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -221,7 +213,8 @@ impl Browser {
     /// A PNG of the visible part of the page.
     pub fn screenshot(&mut self) -> anyhow::Result<Vec<u8>> {
         let r = self.call("Page.captureScreenshot", json!({ "format": "png" }))?;
-        base64_decode(r["data"].as_str().unwrap_or_default())
+        let data = r["data"].as_str().unwrap_or_default();
+        Ok(data_encoding::BASE64.decode(data.as_bytes())?)
     }
 }
 
@@ -255,45 +248,4 @@ fn http_get(port: u16, path: &str) -> anyhow::Result<String> {
         std::thread::sleep(Duration::from_millis(100));
     }
     bail!("DevTools did not answer {path}")
-}
-
-/// Decodes standard base64 (the screenshots DevTools sends).
-pub fn base64_decode(text: &str) -> anyhow::Result<Vec<u8>> {
-    let value = |c: u8| -> anyhow::Result<u32> {
-        Ok(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => bail!("not base64: {:?}", c as char),
-        } as u32)
-    };
-    let bytes: Vec<u8> = text
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace() && *b != b'=')
-        .collect();
-    let mut out = Vec::with_capacity(bytes.len() * 3 / 4);
-    for chunk in bytes.chunks(4) {
-        let mut n = 0u32;
-        for (i, &c) in chunk.iter().enumerate() {
-            n |= value(c)? << (18 - 6 * i);
-        }
-        let produced = chunk.len().saturating_sub(1);
-        out.extend_from_slice(&n.to_be_bytes()[1..1 + produced]);
-    }
-    Ok(out)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn decodes_base64() {
-        assert_eq!(base64_decode("aGVsbG8=").unwrap(), b"hello");
-        assert_eq!(base64_decode("aGk=").unwrap(), b"hi");
-        assert_eq!(base64_decode("YWJj").unwrap(), b"abc");
-        assert!(base64_decode("a*==").is_err());
-    }
 }

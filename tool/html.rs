@@ -8,15 +8,10 @@ use std::path::{Path, PathBuf};
 /// Every `.html` file under `dir`, recursively, sorted.
 pub fn pages(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d)? {
-            let path = entry?.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "html") {
-                out.push(path);
-            }
+    for entry in walkdir::WalkDir::new(dir) {
+        let path = entry?.into_path();
+        if path.is_file() && path.extension().is_some_and(|e| e == "html") {
+            out.push(path);
         }
     }
     out.sort();
@@ -281,12 +276,12 @@ mod tests {
 
     #[test]
     fn finds_broken_links_anchors_remote_assets_and_raw_math() {
-        let dir = std::env::temp_dir().join(format!("html-check-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        std::fs::create_dir(dir.join("sub")).unwrap();
         std::fs::write(dir.join("index.html"), r##"<h1 id="top">x</h1><a href="sub/p.html#here">ok</a><a href="#top">ok</a><a href="https://example.org">ok</a>"##).unwrap();
         std::fs::write(dir.join("sub/p.html"), r##"<p id="here">$x$</p><a href="../index.html#nope">bad</a><a href="gone.html">bad</a><script src="https://cdn.example/k.js"></script>"##).unwrap();
-        let problems = check(&dir).unwrap();
-        std::fs::remove_dir_all(&dir).unwrap();
+        let problems = check(dir).unwrap();
         assert_eq!(problems.len(), 4, "{problems:#?}");
         assert!(
             problems

@@ -30,19 +30,14 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every markdown file under `dir`, recursively, sorted, as paths relative
-/// to the book root.
+/// Every markdown file under `root/src`, recursively, sorted, as paths
+/// relative to the book root.
 pub fn markdown_files(root: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
-    let mut stack = vec![root.join("src")];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir)? {
-            let path = entry?.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "md") {
-                files.push(path.strip_prefix(root).unwrap_or(&path).to_path_buf());
-            }
+    for entry in walkdir::WalkDir::new(root.join("src")) {
+        let path = entry?.into_path();
+        if path.is_file() && path.extension().is_some_and(|e| e == "md") {
+            files.push(path.strip_prefix(root).unwrap_or(&path).to_path_buf());
         }
     }
     files.sort();

@@ -209,6 +209,23 @@ mod tests {
     }
 
     #[test]
+    fn exempts_indented_code_and_reference_definitions() {
+        let text = "Intro.\n\n    let w = 10;\n\n[c]: https://doi.org/10.1007/BF02551274 \"Vol. 2\"\n\nthen 11\n";
+        assert_eq!(
+            lint(text)
+                .iter()
+                .map(|f| (f.line, f.number.as_str()))
+                .collect::<Vec<_>>(),
+            [(7, "11")]
+        );
+    }
+
+    #[test]
+    fn an_indented_line_inside_a_paragraph_is_prose() {
+        assert_eq!(numbers("A net\n    of 12 layers.\n"), ["12"]);
+    }
+
+    #[test]
     fn exempts_words_years_and_references() {
         let text = "f64 and L2 in ch02; Cybenko (1989); see chapter 3, chapters 3 and 4, sections 2 to 5, §4, figure 1, issue #12.";
         assert!(numbers(text).is_empty(), "{:?}", numbers(text));

@@ -264,19 +264,18 @@ mod tests {
 
     #[test]
     fn listing_extracts_an_anchored_region_dedented() {
-        let dir = std::env::temp_dir().join(format!("listing-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
         std::fs::write(
             dir.join("f.rs"),
             "a\n    // ANCHOR: f\n    fn f() {\n        1\n    }\n    // ANCHOR_END: f\nb\n",
         )
         .unwrap();
         assert_eq!(
-            listing(&dir, "f.rs:f").unwrap(),
+            listing(dir, "f.rs:f").unwrap(),
             "```rust\nfn f() {\n    1\n}\n```"
         );
-        assert!(listing(&dir, "f.rs:g").is_err());
-        assert!(listing(&dir, "missing.rs:f").is_err());
-        std::fs::remove_dir_all(dir).unwrap();
+        assert!(listing(dir, "f.rs:g").is_err());
+        assert!(listing(dir, "missing.rs:f").is_err());
     }
 }

@@ -91,14 +91,14 @@ mod tests {
 
     #[test]
     fn resolves_only_inside_the_folder() {
-        let dir = std::env::temp_dir().join(format!("serve-{}", std::process::id()));
-        std::fs::create_dir_all(dir.join("a")).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        std::fs::create_dir(dir.join("a")).unwrap();
         std::fs::write(dir.join("index.html"), "i").unwrap();
         std::fs::write(dir.join("a/p.html"), "p").unwrap();
-        assert_eq!(resolve(&dir, "/"), Some(dir.join("index.html")));
-        assert_eq!(resolve(&dir, "/a/p.html?x=1#y"), Some(dir.join("a/p.html")));
-        assert_eq!(resolve(&dir, "/../etc/passwd"), None);
-        assert_eq!(resolve(&dir, "/missing.html"), None);
-        std::fs::remove_dir_all(dir).unwrap();
+        assert_eq!(resolve(dir, "/"), Some(dir.join("index.html")));
+        assert_eq!(resolve(dir, "/a/p.html?x=1#y"), Some(dir.join("a/p.html")));
+        assert_eq!(resolve(dir, "/../etc/passwd"), None);
+        assert_eq!(resolve(dir, "/missing.html"), None);
     }
 }

@@ -1,5 +1,7 @@
-//! Reading `src/SUMMARY.md`: the pages of the book and their titles.
+//! The pages of the book, in order, as mdBook itself reads `src/SUMMARY.md`
+//! (its own parser, so the tool and the built book cannot disagree).
 
+use mdbook_summary::{SummaryItem, parse_summary};
 use std::path::{Path, PathBuf};
 
 /// One page listed in the summary.
@@ -10,31 +12,39 @@ pub struct Page {
     pub path: PathBuf,
 }
 
-/// Every `[Title](path.md)` link of a summary text, in order.
-pub fn pages(summary: &str) -> Vec<Page> {
-    summary
-        .lines()
-        .filter_map(|line| {
-            let line = line
-                .trim_start()
-                .trim_start_matches(['-', '*'])
-                .trim_start();
-            let rest = line.strip_prefix('[')?;
-            let (title, rest) = rest.split_once("](")?;
-            let (path, _) = rest.split_once(')')?;
-            (!path.is_empty()).then(|| Page {
-                title: title.to_string(),
-                path: PathBuf::from(path),
-            })
-        })
-        .collect()
+/// Every page of a summary text in reading order: prefix, numbered (each
+/// page before its sub-pages) and suffix pages. Drafts (`[Title]()`) have
+/// no page and are left out.
+pub fn pages(summary: &str) -> anyhow::Result<Vec<Page>> {
+    fn walk(items: &[SummaryItem], out: &mut Vec<Page>) {
+        for item in items {
+            if let SummaryItem::Link(link) = item {
+                if let Some(path) = &link.location {
+                    out.push(Page {
+                        title: link.name.clone(),
+                        path: path.clone(),
+                    });
+                }
+                walk(&link.nested_items, out);
+            }
+        }
+    }
+    let summary = parse_summary(summary)?;
+    let mut out = Vec::new();
+    for part in [
+        &summary.prefix_chapters,
+        &summary.numbered_chapters,
+        &summary.suffix_chapters,
+    ] {
+        walk(part, &mut out);
+    }
+    Ok(out)
 }
 
 /// The pages of the book at `root`.
 pub fn read(root: &Path) -> std::io::Result<Vec<Page>> {
-    Ok(pages(&std::fs::read_to_string(
-        root.join("src/SUMMARY.md"),
-    )?))
+    let text = std::fs::read_to_string(root.join("src/SUMMARY.md"))?;
+    pages(&text).map_err(|e| std::io::Error::other(format!("src/SUMMARY.md: {e:#}")))
 }
 
 /// The chapter slug of a page (`ch02-softmax` for `ch02-softmax.md` or
@@ -54,16 +64,28 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_titles_and_paths() {
+    fn reads_titles_and_paths_in_order() {
         let p = pages(
-            "# Summary\n\n[Intro](introduction.md)\n\n# Part\n- [Soft max](ch02-softmax.md)\n  - [Sub](ch02-softmax/a.md)\n- [Draft]()\n",
-        );
+            "# Summary\n\n[Intro](introduction.md)\n\n# Part\n\n- [Soft max](ch02-softmax.md)\n  - [Sub](ch02-softmax/a.md)\n- [Draft]()\n\n---\n\n[End](appendix/end.md)\n",
+        )
+        .unwrap();
         let paths: Vec<_> = p.iter().map(|p| p.path.to_str().unwrap()).collect();
         assert_eq!(
             paths,
-            ["introduction.md", "ch02-softmax.md", "ch02-softmax/a.md"]
+            [
+                "introduction.md",
+                "ch02-softmax.md",
+                "ch02-softmax/a.md",
+                "appendix/end.md"
+            ]
         );
         assert_eq!(p[1].title, "Soft max");
+    }
+
+    #[test]
+    fn rejects_what_mdbook_rejects() {
+        // A numbered chapter after the suffix chapters is an error in mdBook.
+        assert!(pages("[A](a.md)\n\n- [B](b.md)\n\n[C](c.md)\n\n- [D](d.md)\n").is_err());
     }
 
     #[test]

@@ -1,11 +1,18 @@
 //! A small scanner that splits a chapter's markdown into the parts the book
-//! treats differently: prose, fenced code, inline code, math, `{{#...}}`
-//! directives, raw HTML tags and link targets.
+//! treats differently: prose, code blocks, inline code, math, `{{#...}}`
+//! directives, raw HTML tags, link targets and link reference definitions.
 //!
-//! It is deliberately not a full CommonMark parser. It knows exactly the
-//! constructs this book uses, and both the claim parser and the number lint
-//! read the markdown through it, so the two can never disagree about what
-//! counts as prose.
+//! Block structure (which lines are code, which are reference definitions)
+//! comes from `pulldown-cmark`, the parser mdBook renders with, so it is
+//! exact: indented code, fences inside list items, definitions. The inline
+//! constructs and the directives are found by the small scanner below, on
+//! the raw text, the way the book's preprocessor and KaTeX see them (mdBook
+//! expands `{{#...}}` before any markdown is parsed). Both the claim parser
+//! and the number lint read the markdown through this one function, so the
+//! two can never disagree about what counts as prose.
+
+use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag};
+use std::ops::Range;
 
 /// What a span of markdown is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -15,6 +22,8 @@ pub enum Kind {
     /// A fenced code block; `info` is the text after the opening fence
     /// (for example `rust` or `rust,ignore`), `body` starts on `body_line`.
     Fence { info: String, body_line: usize },
+    /// An indented code block (four spaces, outside a paragraph).
+    IndentedCode,
     /// `inline code`.
     InlineCode,
     /// `$...$` or `$$...$$`, typeset by KaTeX.
@@ -25,6 +34,8 @@ pub enum Kind {
     Html,
     /// The target of a link or image, `(...)` after `]`.
     LinkTarget,
+    /// A link reference definition, `[label]: url "title"`: not rendered.
+    Definition,
 }
 
 /// One piece of the markdown, with the 1-based line it starts on.
@@ -35,15 +46,57 @@ pub struct Span<'a> {
     pub line: usize,
 }
 
+/// The extensions mdBook turns on (`mdbook-markdown`), plus math, so the
+/// blocks found here are the blocks mdBook renders.
+fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_MATH
+}
+
+/// The code blocks and reference definitions of `src`, in order.
+fn blocks(src: &str) -> Vec<(Range<usize>, Kind)> {
+    let parser = Parser::new_ext(src, options());
+    let mut out: Vec<(Range<usize>, Kind)> = parser
+        .reference_definitions()
+        .iter()
+        .map(|(_, def)| (def.span.clone(), Kind::Definition))
+        .collect();
+    for (event, range) in parser.into_offset_iter() {
+        if let Event::Start(Tag::CodeBlock(kind)) = event {
+            let kind = match kind {
+                CodeBlockKind::Fenced(info) => Kind::Fence {
+                    info: info.trim().to_string(),
+                    body_line: 0, // set by `scan`, which counts lines
+                },
+                CodeBlockKind::Indented => Kind::IndentedCode,
+            };
+            out.push((range, kind));
+        }
+    }
+    // A block owns the newline that ends its last line, so the prose after
+    // it starts on a fresh line (as the number lint expects).
+    for (range, _) in &mut out {
+        if !src[..range.end].ends_with('\n') && src[range.end..].starts_with('\n') {
+            range.end += 1;
+        }
+    }
+    out.sort_by_key(|(range, _)| range.start);
+    out
+}
+
 /// Splits `src` into spans that cover it completely and in order.
 pub fn scan<'a>(src: &'a str) -> Vec<Span<'a>> {
     let mut spans = Vec::new();
     let bytes = src.as_bytes();
+    let mut blocks = blocks(src).into_iter().peekable();
     let mut i = 0; // current byte offset
     let mut prose_start = 0;
     let mut line = 1; // line of byte `i`
     let mut prose_line = 1;
-    let mut at_line_start = true;
 
     let flush = |spans: &mut Vec<Span<'a>>, from: usize, to: usize, line: usize| {
         if to > from {
@@ -56,47 +109,50 @@ pub fn scan<'a>(src: &'a str) -> Vec<Span<'a>> {
     };
 
     while i < bytes.len() {
-        if at_line_start && let Some((fence_end, info, lines)) = fence_at(src, i) {
+        // Inline constructs end before the next block starts.
+        let limit = blocks.peek().map_or(src.len(), |(r, _)| r.start);
+        if i >= limit {
+            let (range, mut kind) = blocks.next().expect("peeked");
+            if range.end <= i {
+                continue; // nested in a block already emitted
+            }
             flush(&mut spans, prose_start, i, prose_line);
-            spans.push(Span {
-                kind: Kind::Fence {
-                    info,
-                    body_line: line + 1,
-                },
-                text: &src[i..fence_end],
-                line,
-            });
-            line += lines;
-            i = fence_end;
+            if let Kind::Fence { body_line, .. } = &mut kind {
+                *body_line = line + 1;
+            }
+            let text = &src[i..range.end];
+            spans.push(Span { kind, text, line });
+            line += text.matches('\n').count();
+            i = range.end;
             prose_start = i;
             prose_line = line;
-            at_line_start = true;
             continue;
         }
         let c = bytes[i];
+        let inline = &src[..limit];
         let found = match c {
-            b'`' => delimited(src, i, "`", "`").map(|e| (e, Kind::InlineCode)),
+            b'`' => delimited(inline, i, "`", "`").map(|e| (e, Kind::InlineCode)),
             b'$' if i == 0 || bytes[i - 1] != b'\\' => {
                 if src[i..].starts_with("$$") {
-                    delimited(src, i, "$$", "$$").map(|e| (e, Kind::Math))
+                    delimited(inline, i, "$$", "$$").map(|e| (e, Kind::Math))
                 } else {
-                    delimited(src, i, "$", "$").map(|e| (e, Kind::Math))
+                    delimited(inline, i, "$", "$").map(|e| (e, Kind::Math))
                 }
             }
             b'{' if src[i..].starts_with("{{#") => {
-                delimited(src, i, "{{#", "}}").map(|e| (e, Kind::Directive))
+                delimited(inline, i, "{{#", "}}").map(|e| (e, Kind::Directive))
             }
             b'<' if src[i..].starts_with("<!--") => {
-                delimited(src, i, "<!--", "-->").map(|e| (e, Kind::Html))
+                delimited(inline, i, "<!--", "-->").map(|e| (e, Kind::Html))
             }
             b'<' if bytes
                 .get(i + 1)
                 .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'/') =>
             {
-                delimited(src, i, "<", ">").map(|e| (e, Kind::Html))
+                delimited(inline, i, "<", ">").map(|e| (e, Kind::Html))
             }
             b'(' if i > 0 && bytes[i - 1] == b']' => {
-                delimited(src, i, "(", ")").map(|e| (e, Kind::LinkTarget))
+                delimited(inline, i, "(", ")").map(|e| (e, Kind::LinkTarget))
             }
             _ => None,
         };
@@ -111,10 +167,8 @@ pub fn scan<'a>(src: &'a str) -> Vec<Span<'a>> {
             i = end;
             prose_start = i;
             prose_line = line;
-            at_line_start = src[..i].ends_with('\n');
             continue;
         }
-        at_line_start = c == b'\n';
         if c == b'\n' {
             line += 1;
         }
@@ -122,40 +176,6 @@ pub fn scan<'a>(src: &'a str) -> Vec<Span<'a>> {
     }
     flush(&mut spans, prose_start, src.len(), prose_line);
     spans
-}
-
-/// If a fenced code block opens at byte `start`, returns its end (after the
-/// closing fence's newline), its info string and the number of lines it spans.
-fn fence_at(src: &str, start: usize) -> Option<(usize, String, usize)> {
-    let rest = &src[start..];
-    let indent = rest.len() - rest.trim_start_matches(' ').len();
-    if indent > 3 {
-        return None;
-    }
-    let body = &rest[indent..];
-    let marker = body.chars().next().filter(|c| *c == '`' || *c == '~')?;
-    let run = body.len() - body.trim_start_matches(marker).len();
-    if run < 3 {
-        return None;
-    }
-    let first_line_end = rest.find('\n').map_or(rest.len(), |n| n + 1);
-    let info = body[run..first_line_end - indent].trim().to_string();
-    let closing: String = std::iter::repeat_n(marker, run).collect();
-    let mut offset = first_line_end;
-    let mut lines = 1;
-    while offset < rest.len() {
-        let line_end = rest[offset..]
-            .find('\n')
-            .map_or(rest.len(), |n| offset + n + 1);
-        lines += 1;
-        let candidate = rest[offset..line_end].trim();
-        if candidate.starts_with(&closing) && candidate.trim_start_matches(marker).is_empty() {
-            return Some((start + line_end, info, lines));
-        }
-        offset = line_end;
-    }
-    // An unclosed fence runs to the end of the file, as in CommonMark.
-    Some((src.len(), info, lines))
 }
 
 /// If `open` at byte `start` is closed by `close` later, returns the end.
@@ -257,6 +277,74 @@ mod tests {
                 .iter()
                 .all(|(k, _)| *k == Kind::Prose)
         );
+    }
+
+    #[test]
+    fn indented_code_blocks_are_code_but_indented_paragraph_lines_are_not() {
+        let src = "Text 1\n    still prose 2\n\n    code 3\n    code 4\n\nafter 5\n";
+        let spans = scan(src);
+        let code: Vec<_> = spans
+            .iter()
+            .filter(|s| s.kind == Kind::IndentedCode)
+            .collect();
+        assert_eq!(code.len(), 1, "{spans:#?}");
+        assert_eq!(code[0].line, 4);
+        assert!(code[0].text.contains("code 3\n    code 4"));
+        let prose: String = spans
+            .iter()
+            .filter(|s| s.kind == Kind::Prose)
+            .map(|s| s.text)
+            .collect();
+        assert!(prose.contains("still prose 2") && prose.contains("after 5"));
+        assert!(!prose.contains("code"));
+        // A directive shown in an indented code block is code, not a claim.
+        assert!(
+            kinds("x\n\n    {{#claim a 1}}\n")
+                .iter()
+                .all(|(k, _)| *k != Kind::Directive)
+        );
+    }
+
+    #[test]
+    fn a_list_item_continuation_is_prose_and_its_fence_is_code() {
+        let src = "- item\n\n    more of the item 1\n\n    ```rust\n    let x = 2;\n    ```\n";
+        let spans = scan(src);
+        assert!(
+            spans.iter().all(|s| s.kind != Kind::IndentedCode),
+            "{spans:#?}"
+        );
+        let fence = spans
+            .iter()
+            .find(|s| matches!(s.kind, Kind::Fence { .. }))
+            .unwrap();
+        assert_eq!(fence.line, 5);
+        assert!(fence.text.contains("let x = 2;"));
+    }
+
+    #[test]
+    fn reference_definitions_are_not_prose() {
+        let src = "See [Cybenko][c].\n\n[c]: https://doi.org/10.1007/BF02551274 \"Math. Control 2\"\n\nEnd 3.\n";
+        let spans = scan(src);
+        let defs: Vec<_> = spans
+            .iter()
+            .filter(|s| s.kind == Kind::Definition)
+            .collect();
+        assert_eq!(defs.len(), 1, "{spans:#?}");
+        assert_eq!(defs[0].line, 3);
+        assert!(defs[0].text.starts_with("[c]: https://doi.org/10.1007"));
+        assert_eq!(spans.last().unwrap().line, 4);
+        // Not a definition: a paragraph cannot be interrupted by one.
+        assert!(scan("text\n[c]: 1\n").iter().all(|s| s.kind == Kind::Prose));
+    }
+
+    #[test]
+    fn inline_spans_stop_at_a_code_block() {
+        // The `$` in prose is not closed by the `$` inside the code block.
+        let src = "costs $5\n```sh\necho $x\n```\nmore\n";
+        let k = kinds(src);
+        assert!(k.iter().all(|(k, _)| *k != Kind::Math), "{k:#?}");
+        let joined: String = scan(src).iter().map(|s| s.text).collect();
+        assert_eq!(joined, src);
     }
 
     #[test]

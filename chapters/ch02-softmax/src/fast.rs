@@ -249,12 +249,9 @@ impl Kernel {
         match self {
             Kernel::Portable => true,
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx512 => std::arch::is_x86_feature_detected!("avx512f"),
+            Kernel::Avx512 => avx512::Avx512::detect().is_some(),
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2Fma => {
-                std::arch::is_x86_feature_detected!("avx2")
-                    && std::arch::is_x86_feature_detected!("fma")
-            }
+            Kernel::Avx2Fma => avx2::Avx2Fma::detect().is_some(),
             #[cfg(not(target_arch = "x86_64"))]
             _ => false,
         }
@@ -281,45 +278,51 @@ impl Kernel {
 /// Same domain and policy as [`log_sum_exp`] (empty or all `-inf` gives
 /// `-inf`, `NaN` wins, then `+inf`).
 pub fn fast_log_sum_exp(z: &[f64]) -> f64 {
-    run_lse(Kernel::best(), z)
+    // `best()` passed its CPU check; the portable fallback keeps this total.
+    run_lse(Kernel::best(), z).unwrap_or_else(|_| blocked_lse(z, block_portable))
 }
 
 /// [`fast_log_sum_exp`] on a chosen kernel, or an error if the running CPU
 /// cannot execute it.
 pub fn fast_log_sum_exp_with(kernel: Kernel, z: &[f64]) -> Result<f64, KernelUnavailable> {
-    if kernel.is_available() {
-        Ok(run_lse(kernel, z))
-    } else {
-        Err(KernelUnavailable(kernel))
-    }
+    run_lse(kernel, z)
 }
 
 /// [`fast_exp`] of every entry on a chosen kernel, or an error if the
 /// running CPU cannot execute it.
 pub fn fast_exp_all(kernel: Kernel, xs: &[f64]) -> Result<Vec<f64>, KernelUnavailable> {
-    if !kernel.is_available() {
-        return Err(KernelUnavailable(kernel));
-    }
     let mut out = vec![0.0; xs.len()];
+    // The vector kernels can only be reached through a token that proves
+    // the CPU check passed; no unsafe code out here.
     match kernel {
-        // SAFETY (all three): `is_available` checked the CPU features.
         #[cfg(target_arch = "x86_64")]
-        Kernel::Avx512 => unsafe { avx512::exp_all(xs, &mut out) },
+        Kernel::Avx512 => avx512::Avx512::detect()
+            .ok_or(KernelUnavailable(kernel))?
+            .exp_all(xs, &mut out),
         #[cfg(target_arch = "x86_64")]
-        Kernel::Avx2Fma => unsafe { exp_all_avx2(xs, &mut out) },
-        _ => exp_all_portable(xs, &mut out),
+        Kernel::Avx2Fma => avx2::Avx2Fma::detect()
+            .ok_or(KernelUnavailable(kernel))?
+            .exp_all(xs, &mut out),
+        Kernel::Portable => exp_all_portable(xs, &mut out),
+        #[cfg(not(target_arch = "x86_64"))]
+        _ => return Err(KernelUnavailable(kernel)),
     }
     Ok(out)
 }
 
-fn run_lse(kernel: Kernel, z: &[f64]) -> f64 {
+fn run_lse(kernel: Kernel, z: &[f64]) -> Result<f64, KernelUnavailable> {
     match kernel {
-        // SAFETY (both): callers checked `kernel.is_available()`.
         #[cfg(target_arch = "x86_64")]
-        Kernel::Avx512 => unsafe { avx512::lse(z) },
+        Kernel::Avx512 => avx512::Avx512::detect()
+            .map(|cpu| cpu.lse(z))
+            .ok_or(KernelUnavailable(kernel)),
         #[cfg(target_arch = "x86_64")]
-        Kernel::Avx2Fma => unsafe { lse_avx2(z) },
-        _ => blocked_lse(z, block_portable),
+        Kernel::Avx2Fma => avx2::Avx2Fma::detect()
+            .map(|cpu| cpu.lse(z))
+            .ok_or(KernelUnavailable(kernel)),
+        Kernel::Portable => Ok(blocked_lse(z, block_portable)),
+        #[cfg(not(target_arch = "x86_64"))]
+        _ => Err(KernelUnavailable(kernel)),
     }
 }
 
@@ -331,19 +334,48 @@ fn exp_all_portable(xs: &[f64], out: &mut [f64]) {
 }
 
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn lse_avx2(z: &[f64]) -> f64 {
-    // A closure, not the function item: the closure inherits the target
-    // features, so `mul_add` becomes an FMA instruction inside it (passing
-    // `block_portable` itself runs about fifteen times slower).
-    #[allow(clippy::redundant_closure)]
-    blocked_lse(z, |xs, c| block_portable(xs, c))
-}
+mod avx2 {
+    //! The portable code compiled for AVX2 with FMA.
+    #![allow(unsafe_code)] // calling `#[target_feature]` functions
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-fn exp_all_avx2(xs: &[f64], out: &mut [f64]) {
-    exp_all_portable(xs, out)
+    use super::*;
+
+    /// Proof that the running CPU has AVX2 and FMA: only [`Avx2Fma::detect`]
+    /// makes one, so the kernels below cannot run on a CPU without them.
+    #[derive(Clone, Copy, Debug)]
+    pub(super) struct Avx2Fma(());
+
+    impl Avx2Fma {
+        pub(super) fn detect() -> Option<Avx2Fma> {
+            (std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma"))
+            .then_some(Avx2Fma(()))
+        }
+
+        pub(super) fn lse(self, z: &[f64]) -> f64 {
+            // SAFETY: `self` exists, so `detect` found AVX2 and FMA.
+            unsafe { lse(z) }
+        }
+
+        pub(super) fn exp_all(self, xs: &[f64], out: &mut [f64]) {
+            // SAFETY: `self` exists, so `detect` found AVX2 and FMA.
+            unsafe { exp_all(xs, out) }
+        }
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    fn lse(z: &[f64]) -> f64 {
+        // A closure, not the function item: the closure inherits the target
+        // features, so `mul_add` becomes an FMA instruction inside it (passing
+        // `block_portable` itself runs about fifteen times slower).
+        #[allow(clippy::redundant_closure)]
+        blocked_lse(z, |xs, c| block_portable(xs, c))
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    fn exp_all(xs: &[f64], out: &mut [f64]) {
+        exp_all_portable(xs, out)
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -352,9 +384,34 @@ mod avx512 {
     //! instruction. `_mm512_permutex2var_pd` looks the sixteen-entry table
     //! up in registers; `_mm512_scalef_pd` multiplies by `2^floor(k)` with
     //! one rounding, exactly as the two power-of-two products do.
+    // Unsafe code is allowed here and in `avx2` only (the workspace denies
+    // it): intrinsics that read and write through raw pointers, and calls
+    // into `#[target_feature]` code, each behind a CPU check.
+    #![allow(unsafe_code)]
 
     use super::*;
     use std::arch::x86_64::*;
+
+    /// Proof that the running CPU has AVX-512F: only [`Avx512::detect`]
+    /// makes one, so the kernel cannot run on a CPU without it.
+    #[derive(Clone, Copy, Debug)]
+    pub(super) struct Avx512(());
+
+    impl Avx512 {
+        pub(super) fn detect() -> Option<Avx512> {
+            std::arch::is_x86_feature_detected!("avx512f").then_some(Avx512(()))
+        }
+
+        pub(super) fn lse(self, z: &[f64]) -> f64 {
+            // SAFETY: `self` exists, so `detect` found AVX-512F.
+            unsafe { lse(z) }
+        }
+
+        pub(super) fn exp_all(self, xs: &[f64], out: &mut [f64]) {
+            // SAFETY: `self` exists, so `detect` found AVX-512F.
+            unsafe { exp_all(xs, out) }
+        }
+    }
 
     // ANCHOR: avx512_exp
     #[inline]
@@ -423,17 +480,13 @@ mod avx512 {
         combine_lanes(&sums, &maxima, chunks.remainder(), c)
     }
 
-    /// # Safety
-    /// The CPU must support `avx512f`.
     #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn lse(z: &[f64]) -> f64 {
+    fn lse(z: &[f64]) -> f64 {
         blocked_lse(z, |xs, c| block(xs, c))
     }
 
-    /// # Safety
-    /// The CPU must support `avx512f`.
     #[target_feature(enable = "avx512f")]
-    pub(super) unsafe fn exp_all(xs: &[f64], out: &mut [f64]) {
+    fn exp_all(xs: &[f64], out: &mut [f64]) {
         let (lo, hi) = tables();
         let mut inputs = xs.chunks_exact(8);
         let mut outputs = out.chunks_exact_mut(8);
