@@ -55,21 +55,25 @@ fn step_bench(name: &str, widths: &[usize], batch: usize, loss: Loss, samples: u
     );
 }
 
-fn matmul_bench(n: usize, samples: usize) {
+/// The rate of one `m × k` by `k × n` product, the machine's ceiling for a
+/// step made of products of that size.
+fn matmul_bench(m: usize, k: usize, n: usize, samples: usize) {
     let mut rng = book_support::seeded(2);
-    let a = DMatrix::from_fn(n, n, |_, _| normal(&mut rng));
-    let b = DMatrix::from_fn(n, n, |_, _| normal(&mut rng));
-    let mut c = DMatrix::zeros(n, n);
+    let a = DMatrix::from_fn(m, k, |_, _| normal(&mut rng));
+    let b = DMatrix::from_fn(k, n, |_, _| normal(&mut rng));
+    let mut c = DMatrix::zeros(m, n);
     let t = report(
-        &format!("matrix multiply {n}×{n}, f64, nalgebra gemm"),
+        &format!("matrix multiply {m}×{k} by {k}×{n}, f64, nalgebra gemm"),
         samples,
         || c.gemm(1.0, &a, &b, 0.0),
     );
-    println!("{:<48} {:>8.1} GFLOP/s", "", gflops(n * n * n, &t));
+    println!("{:<48} {:>8.1} GFLOP/s", "", gflops(m * k * n, &t));
 }
 
 fn main() {
-    matmul_bench(256, 300);
+    matmul_bench(256, 256, 256, 300);
+    // The small step's five large products are all 64 × 64 × 32.
+    matmul_bench(64, 64, 32, 20_000);
     step_bench(
         "64-64-64-1, batch 32, MSE",
         &[64, 64, 64, 1],
