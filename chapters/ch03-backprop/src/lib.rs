@@ -21,6 +21,7 @@ pub use products::*;
 pub use signal::*;
 pub use stall::*;
 
+pub use book_support::stats::{mean_se, variance_se};
 pub use nalgebra::{DMatrix, DVector};
 
 pub use experiments::Settings;

@@ -10,9 +10,10 @@ pub mod init;
 pub mod signal;
 pub mod training;
 
+pub use book_support::stats::variance_se;
 pub use ch03_backprop::{
     Activation, DMatrix, DVector, EngineError, Loss, MeanField, Mlp, Workspace,
-    gaussian_expectation, normal, relu_log_ratio_moments, trigamma, variance_se,
+    gaussian_expectation, normal, relu_log_ratio_moments, trigamma,
 };
 pub use experiments::{deep_widths, he, lecun, too_large, typical_log10_rms, xavier};
 pub use init::*;
