@@ -6,6 +6,7 @@ use crate::engine::Activation;
 use crate::products::{Chains, Gain, relu_log_gradient_ratios};
 use crate::signal::Profile;
 use crate::stall::{StallSetup, stall_curve};
+use book_support::Cache;
 use std::error::Error;
 use std::sync::{Mutex, PoisonError};
 
@@ -58,22 +59,14 @@ impl Default for Settings {
     }
 }
 
-/// Results computed once per settings (an error is kept as its message).
-type Cache<T> = Mutex<Vec<(Settings, Result<T, String>)>>;
-
+/// The result of `make` for valid `settings`, computed once per settings.
 fn cached<T: Clone>(
-    cache: &Cache<T>,
+    cache: &Cache<Settings, T>,
     settings: &Settings,
     make: impl FnOnce() -> Result<T, Box<dyn Error>>,
 ) -> Result<T, Box<dyn Error>> {
     settings.check()?;
-    let mut entries = cache.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some((_, result)) = entries.iter().find(|(s, _)| s == settings) {
-        return result.clone().map_err(Into::into);
-    }
-    let result = make().map_err(|e| e.to_string());
-    entries.push((*settings, result.clone()));
-    result.map_err(Into::into)
+    cache.get_or_compute(settings, make)
 }
 
 /// Width, number of networks and book seed of the deep-signal experiment
@@ -93,7 +86,7 @@ pub const KINDS: [(Activation, f64, &str); 4] = [
 
 /// The deep profiles of the four kinds.
 pub fn signal_profiles(s: &Settings) -> Result<Vec<Profile>, Box<dyn Error>> {
-    static CACHE: Cache<Vec<Profile>> = Mutex::new(Vec::new());
+    static CACHE: Cache<Settings, Vec<Profile>> = Cache::new();
     cached(&CACHE, s, || {
         KINDS
             .iter()
@@ -129,7 +122,7 @@ pub fn sweep_depths(s: &Settings) -> Vec<usize> {
 /// `log10(‖δ_1‖/‖δ_L‖)` (geometric mean over networks) for each kind and
 /// each depth of [`sweep_depths`].
 pub fn depth_sweep(s: &Settings) -> Result<Vec<Vec<f64>>, Box<dyn Error>> {
-    static CACHE: Cache<Vec<Vec<f64>>> = Mutex::new(Vec::new());
+    static CACHE: Cache<Settings, Vec<Vec<f64>>> = Cache::new();
     cached(&CACHE, s, || {
         let deep = signal_profiles(s)?;
         KINDS
@@ -165,7 +158,7 @@ pub fn stall_setup(s: &Settings) -> StallSetup {
 /// The two training curves of the vanishing-gradient comparison: sigmoid
 /// (`σ_w² = 1`) and ReLU (`σ_w² = 2`), in that order.
 pub fn stall_curves(s: &Settings) -> Result<Vec<Vec<f64>>, Box<dyn Error>> {
-    static CACHE: Cache<Vec<Vec<f64>>> = Mutex::new(Vec::new());
+    static CACHE: Cache<Settings, Vec<Vec<f64>>> = Cache::new();
     cached(&CACHE, s, || {
         let setup = stall_setup(s);
         Ok(vec![
@@ -178,7 +171,7 @@ pub fn stall_curves(s: &Settings) -> Result<Vec<Vec<f64>>, Box<dyn Error>> {
 /// The three training runs of the clipping figure: unclipped at η = 0.2,
 /// clipped to norm 1 at η = 0.2, and unclipped at η = 0.1, 300 steps each.
 pub fn clipping_runs(s: &Settings) -> Result<Vec<Run>, Box<dyn Error>> {
-    static CACHE: Cache<Vec<Run>> = Mutex::new(Vec::new());
+    static CACHE: Cache<Settings, Vec<Run>> = Cache::new();
     cached(&CACHE, s, || {
         let base = ClipSetup::default();
         let setup = ClipSetup {
@@ -211,7 +204,7 @@ pub fn gain_laws() -> [(Gain, &'static str); 2] {
 
 /// Chains of light and heavy gains watched at [`CHAIN_DEPTHS`].
 pub fn gain_chains(s: &Settings) -> Result<Vec<Chains>, Box<dyn Error>> {
-    static CACHE: Cache<Vec<Chains>> = Mutex::new(Vec::new());
+    static CACHE: Cache<Settings, Vec<Chains>> = Cache::new();
     cached(&CACHE, s, || {
         gain_laws()
             .iter()
@@ -231,7 +224,7 @@ pub const SPREAD_SEED: u64 = 9;
 
 /// `ln(‖∂ℓ/∂x_0‖²/‖u‖²)` for ReLU networks of each width in [`SPREAD`].
 pub fn spread_samples(s: &Settings) -> Result<Vec<Vec<f64>>, Box<dyn Error>> {
-    static CACHE: Cache<Vec<Vec<f64>>> = Mutex::new(Vec::new());
+    static CACHE: Cache<Settings, Vec<Vec<f64>>> = Cache::new();
     cached(&CACHE, s, || {
         SPREAD
             .iter()
