@@ -172,13 +172,16 @@ fn builder<'a, 'b, DB: DrawingBackend>(
     builder
 }
 
+/// A part of a figure to draw on.
+pub type Area<DB> = DrawingArea<DB, Shift>;
+
 /// Splits a figure into two panels side by side under one `title` of
 /// `title_size` pixels; draw each with [`panel_on`].
 pub fn two_panels<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     title_size: u32,
-) -> Result<(DrawingArea<DB, Shift>, DrawingArea<DB, Shift>), Box<dyn Error>>
+) -> Result<(Area<DB>, Area<DB>), Box<dyn Error>>
 where
     DB::ErrorType: 'static,
 {
