@@ -10,17 +10,31 @@ use book_support::Cache;
 use std::error::Error;
 use std::sync::{Mutex, PoisonError};
 
-/// What the chapter's command line may change: the depth of the deep
-/// networks of the backward-signal experiment (figures 1 and 2) and of the
-/// report's scalar products, and an offset added to every experiment's
-/// seed. [`Settings::BOOK`] gives the runs the book shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// What the chapter's command line may change (`--depth`, `--seed`), as
+/// its `clap` arguments. [`Settings::BOOK`], the default, gives the runs
+/// the book shows; figures for other settings are written only with
+/// `--figures-dir`.
+#[derive(clap::Args, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Settings {
-    /// Depth `L` of the deep networks, at least [`Settings::MIN_DEPTH`] and
-    /// at most [`Settings::MAX_DEPTH`].
+    /// Depth L of the deep networks of the backward-signal experiment
+    /// (figures 1 and 2) and of the report's products of gains, from 2 to
+    /// 200.
+    #[arg(long, default_value_t = Settings::BOOK.depth, value_parser = parse_depth)]
     pub depth: usize,
-    /// Added (wrapping) to the seed of every experiment.
+    /// Offset added (wrapping) to every experiment's seed (0 reproduces the
+    /// book).
+    #[arg(long, default_value_t = Settings::BOOK.seed)]
     pub seed: u64,
+}
+
+/// `--depth`: a whole number that [`Settings::check`] accepts (clap turns
+/// the error into a message and exit status 2).
+fn parse_depth(text: &str) -> Result<usize, String> {
+    let depth: usize = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number"))?;
+    Settings { depth, seed: 0 }.check()?;
+    Ok(depth)
 }
 
 impl Settings {
@@ -317,6 +331,50 @@ mod tests {
         let first = signal_profiles(&s).unwrap();
         assert_eq!(first[0].depth(), 3);
         assert_eq!(signal_profiles(&s).unwrap(), first);
+    }
+
+    fn parse(args: &[&str]) -> Result<Settings, clap::Error> {
+        let args = std::iter::once("ch03-backprop").chain(args.iter().copied());
+        book_support::cli::parse::<Settings>("ch03-backprop", args.map(Into::into).collect())
+            .map(|(settings, _)| settings)
+    }
+
+    #[test]
+    fn the_command_line_sets_the_settings() {
+        assert_eq!(parse(&[]).unwrap(), Settings::BOOK);
+        assert_eq!(Settings::default(), Settings::BOOK);
+        let s = parse(&["--depth", "30", "--seed", "18446744073709551615"]).unwrap();
+        assert_eq!(
+            s,
+            Settings {
+                depth: 30,
+                seed: u64::MAX
+            }
+        );
+        for depth in ["2", "200"] {
+            assert_eq!(parse(&["--depth", depth]).unwrap().depth.to_string(), depth);
+        }
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors_with_status_2() {
+        for args in [
+            &["--depth", "1"][..],
+            &["--depth", "201"],
+            &["--depth", "-5"],
+            &["--depth", "ten"],
+            &["--depth"],
+            &["--seed", "abc"],
+            &["--seed", "-1"],
+            &["--seed", "1.5"],
+            &["--bogus"],
+            &["extra"],
+        ] {
+            let err = parse(args).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{args:?}: {err}");
+        }
+        let err = parse(&["--depth", "500"]).unwrap_err();
+        assert!(err.to_string().contains("outside 2..=200"), "{err}");
     }
 
     #[test]

@@ -25,11 +25,8 @@ use std::error::Error;
 use std::fmt::Write;
 
 /// The chapter, as the runner sees it.
-pub const CHAPTER: book_support::cli::Chapter = book_support::cli::Chapter {
-    slug: "ch04-initialization",
-    report,
-    figures,
-};
+pub const CHAPTER: book_support::cli::Chapter =
+    book_support::cli::Chapter::new("ch04-initialization", report, figures);
 
 /// The chapter's headline results, as `cargo run -p ch04-initialization` prints them.
 pub fn report() -> Result<String, Box<dyn Error>> {
