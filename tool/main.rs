@@ -3,7 +3,7 @@
 //! figures), then builds the book into `book/`.
 
 use black_box::{CHAPTERS, browser, browser_suite, build, html, ledger, lint, root, serve};
-use book_support::cli::{Output, report_exit};
+use book_support::cli::{Output, report_exit, write_figures};
 use clap::{Parser, Subcommand};
 use std::error::Error;
 use std::path::PathBuf;
@@ -84,16 +84,11 @@ fn run(command: Command) -> Result<(), Box<dyn Error>> {
         }
         Command::Run { output } => run_chapters(&output)?,
         Command::Figures => {
+            // The book's figures, written as a chapter's run writes them.
             for chapter in CHAPTERS {
-                let figures = (chapter.figures)()?;
                 let dir = book_support::figure::directory(chapter.slug);
-                let changed = book_support::figure::write_all(&dir, &figures)?;
-                println!(
-                    "{}: {} figures, {} rewritten",
-                    chapter.slug,
-                    figures.len(),
-                    changed.len()
-                );
+                print!("{}: ", chapter.slug);
+                write_figures(&dir, &(chapter.figures)()?)?;
             }
         }
         Command::Build { dest } => {

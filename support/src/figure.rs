@@ -5,7 +5,9 @@
 //! themes too. The same inputs give the same bytes, so a test can compare the
 //! committed file with what the code draws now.
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::{Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use std::error::Error;
@@ -103,14 +105,120 @@ where
     DB: DrawingBackend + 'a,
     DB::ErrorType: 'static,
 {
+    legend_with_border(chart, position, font_size, BLACK)
+}
+
+/// [`legend`] with another border.
+pub fn legend_with_border<'a, DB>(
+    chart: &mut ChartContext<'a, DB, impl CoordTranslate>,
+    position: SeriesLabelPosition,
+    font_size: u32,
+    border: impl Into<ShapeStyle>,
+) -> DrawResult
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+{
     chart
         .configure_series_labels()
         .position(position)
         .label_font((FONT, font_size))
         .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
+        .border_style(border)
         .draw()?;
     Ok(())
+}
+
+/// The legend mark of a line series: a segment 20 pixels long in `style`.
+pub fn legend_line(style: impl Into<ShapeStyle>) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    let style = style.into();
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], style)
+}
+
+/// A tick label rounded to a whole number: `12`, `-3`.
+pub fn integer(x: &f64) -> String {
+    format!("{x:.0}")
+}
+
+/// A tick label for a log axis, as a power of ten: `1e-5`, `3e-7`.
+pub fn power_label(x: &f64) -> String {
+    format!("{x:.0e}")
+}
+
+/// A chart on a whole figure in the house layout: a title of `title_size`
+/// pixels, a margin of 12 and room for the tick labels and axis names.
+pub fn chart_on<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: impl AsRef<str>,
+    title_size: u32,
+) -> ChartBuilder<'a, 'b, DB> {
+    builder(area, title, title_size, (12, 45, 60))
+}
+
+/// A titled chart with `margin` and label areas of `x_area` below and
+/// `y_area` to the left, in pixels.
+fn builder<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: impl AsRef<str>,
+    title_size: u32,
+    (margin, x_area, y_area): (u32, u32, u32),
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .caption(title, (FONT, title_size))
+        .margin(margin)
+        .x_label_area_size(x_area)
+        .y_label_area_size(y_area);
+    builder
+}
+
+/// A part of a figure to draw on.
+pub type Area<DB> = DrawingArea<DB, Shift>;
+
+/// Splits a figure into two panels side by side under one `title` of
+/// `title_size` pixels; draw each with [`panel_on`].
+pub fn two_panels<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    title_size: u32,
+) -> Result<(Area<DB>, Area<DB>), Box<dyn Error>>
+where
+    DB::ErrorType: 'static,
+{
+    let width = root.dim_in_pixel().0;
+    Ok(root
+        .titled(title, (FONT, title_size))?
+        .split_horizontally(width / 2))
+}
+
+/// A chart on one panel of [`two_panels`]: [`chart_on`] with less room.
+pub fn panel_on<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: impl AsRef<str>,
+    title_size: u32,
+) -> ChartBuilder<'a, 'b, DB> {
+    builder(area, title, title_size, (10, 42, 52))
+}
+
+/// The axes of `chart` in the house style: their names, and tick labels
+/// and names in `font_size` pixels. Add formatters and call `draw`.
+pub fn axes<'a, 'b, X, Y, DB>(
+    chart: &'b mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+    x_desc: &str,
+    y_desc: &str,
+    font_size: u32,
+) -> MeshStyle<'a, 'b, X, Y, DB>
+where
+    X: Ranged + ValueFormatter<X::ValueType>,
+    Y: Ranged + ValueFormatter<Y::ValueType>,
+    DB: DrawingBackend,
+{
+    let mut mesh = chart.configure_mesh();
+    // The axis names take the tick labels' style unless told otherwise.
+    mesh.x_desc(x_desc)
+        .y_desc(y_desc)
+        .label_style((FONT, font_size));
+    mesh
 }
 
 /// Where a chapter's figures live: `src/figures/chNN/` under the workspace.

@@ -1,14 +1,17 @@
 //! Support machinery shared by every chapter of *Opening the Black Box* that
 //! is not itself a lesson: claim declarations and checks, the markdown
-//! scanner they rest on, the figure style, seeded randomness and the
-//! chapter command line.
+//! scanner they rest on, the figure style, seeded randomness, sample
+//! statistics, result caching and the chapter command line.
 
 pub mod bench;
+pub mod cache;
 pub mod claims;
 pub mod cli;
 pub mod figure;
 pub mod markdown;
+pub mod stats;
 
+pub use cache::Cache;
 pub use claims::Measured;
 pub use figure::Figure;
 pub use plotters;

@@ -22,11 +22,8 @@ use std::error::Error;
 use std::fmt::Write;
 
 /// The chapter, as the runner sees it.
-pub const CHAPTER: book_support::cli::Chapter = book_support::cli::Chapter {
-    slug: "ch01-composition",
-    report,
-    figures,
-};
+pub const CHAPTER: book_support::cli::Chapter =
+    book_support::cli::Chapter::new("ch01-composition", report, figures);
 
 /// The chapter's headline results, as `cargo run -p ch01-composition` prints them.
 pub fn report() -> Result<String, Box<dyn Error>> {

@@ -11,7 +11,9 @@ use crate::universal::{
     uniform_grid,
 };
 use book_support::Figure;
-use book_support::figure::{DrawResult, FONT, PALETTE, SIZE, draw, legend};
+use book_support::figure::{
+    DrawResult, FONT, PALETTE, SIZE, axes, draw, integer, legend, legend_line, power_label,
+};
 use book_support::plotters::prelude::*;
 use std::error::Error;
 
@@ -50,12 +52,7 @@ fn hat_units() -> Result<Figure, Box<dyn Error>> {
             .x_label_area_size(40)
             .y_label_area_size(50)
             .build_cartesian_2d(0.0..1.0, -1.2..1.2)?;
-        chart
-            .configure_mesh()
-            .x_desc("x")
-            .y_desc("value")
-            .label_style((FONT, 13))
-            .draw()?;
+        axes(&mut chart, "x", "value", 13).draw()?;
         for (j, &t) in knots.iter().enumerate() {
             let c = sine_target(t);
             let pts: Vec<(f64, f64)> = xs.iter().map(|&x| (x, c * hat(x, t, h))).collect();
@@ -64,9 +61,7 @@ fn hat_units() -> Result<Figure, Box<dyn Error>> {
             if j == 0 {
                 series
                     .label("scaled hat units f(t_j) H_j(x)")
-                    .legend(|(x, y)| {
-                        PathElement::new([(x, y), (x + 20, y)], PALETTE[2].stroke_width(1))
-                    });
+                    .legend(legend_line(PALETTE[2].stroke_width(1)));
             }
         }
         chart
@@ -75,14 +70,14 @@ fn hat_units() -> Result<Figure, Box<dyn Error>> {
                 PALETTE[0].stroke_width(2),
             ))?
             .label("target sin(2πx)")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], PALETTE[0].stroke_width(2)));
+            .legend(legend_line(PALETTE[0].stroke_width(2)));
         chart
             .draw_series(LineSeries::new(
                 xs.iter().copied().zip(interp.iter().copied()),
                 PALETTE[1].stroke_width(2),
             ))?
             .label("network = sum of hats")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], PALETTE[1].stroke_width(2)));
+            .legend(legend_line(PALETTE[1].stroke_width(2)));
         legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
         Ok(())
     })
@@ -109,21 +104,22 @@ fn hat_error_figure() -> Result<Figure, Box<dyn Error>> {
             .x_label_area_size(40)
             .y_label_area_size(60)
             .build_cartesian_2d((10.0..6000.0).log_scale(), (1e-7..1e-1).log_scale())?;
-        chart
-            .configure_mesh()
-            .x_desc("hidden units n (log scale)")
-            .x_label_formatter(&|v| format!("{v:.0}"))
-            .y_desc("max error on [0, 1] (log scale)")
-            .y_label_formatter(&|v| format!("{v:.0e}"))
-            .label_style((FONT, 13))
-            .draw()?;
+        axes(
+            &mut chart,
+            "hidden units n (log scale)",
+            "max error on [0, 1] (log scale)",
+            13,
+        )
+        .x_label_formatter(&integer)
+        .y_label_formatter(&power_label)
+        .draw()?;
         chart
             .draw_series(LineSeries::new(
                 measured.clone(),
                 PALETTE[0].stroke_width(2),
             ))?
             .label(format!("measured, least-squares slope {slope:.3}"))
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], PALETTE[0].stroke_width(2)));
+            .legend(legend_line(PALETTE[0].stroke_width(2)));
         chart.draw_series(
             measured
                 .iter()
@@ -138,7 +134,7 @@ fn hat_error_figure() -> Result<Figure, Box<dyn Error>> {
                 PALETTE[1].stroke_width(2),
             ))?
             .label("bound h²/8 · max|f''| = π²/(2n²)")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], PALETTE[1].stroke_width(2)));
+            .legend(legend_line(PALETTE[1].stroke_width(2)));
         legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
         Ok(())
     })
@@ -167,13 +163,9 @@ fn sawtooth_figure() -> Result<Figure, Box<dyn Error>> {
                 .x_label_area_size(30)
                 .y_label_area_size(36)
                 .build_cartesian_2d(0.0..1.0, 0.0..1.05)?;
-            chart
-                .configure_mesh()
-                .x_desc("x")
-                .y_desc("m^k(x)")
+            axes(&mut chart, "x", "m^k(x)", 12)
                 .x_labels(5)
                 .y_labels(3)
-                .label_style((FONT, 12))
                 .draw()?;
             chart.draw_series(LineSeries::new(
                 pts.clone(),
@@ -266,14 +258,15 @@ fn comparison(
             .x_label_area_size(40)
             .y_label_area_size(60)
             .build_cartesian_2d((4.0..300_000.0).log_scale(), y_range.log_scale())?;
-        chart
-            .configure_mesh()
-            .x_desc("parameters (log scale)")
-            .y_desc("max error on [0, 1] (log scale)")
-            .y_label_formatter(&|v| format!("{v:.0e}"))
-            .x_label_formatter(&|v| format!("{v:.0e}"))
-            .label_style((FONT, 13))
-            .draw()?;
+        axes(
+            &mut chart,
+            "parameters (log scale)",
+            "max error on [0, 1] (log scale)",
+            13,
+        )
+        .y_label_formatter(&power_label)
+        .x_label_formatter(&power_label)
+        .draw()?;
         chart
             .draw_series(DashedLineSeries::new(
                 bound,
@@ -282,23 +275,17 @@ fn comparison(
                 PALETTE[3].stroke_width(2),
             ))?
             .label(labels[2])
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], PALETTE[3].stroke_width(2)));
+            .legend(legend_line(PALETTE[3].stroke_width(2)));
         chart
             .draw_series(LineSeries::new(shallow, PALETTE[1].stroke_width(2)))?
             .label(labels[1])
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], PALETTE[1].stroke_width(2)));
+            .legend(legend_line(PALETTE[1].stroke_width(2)));
         chart
             .draw_series(LineSeries::new(deep.clone(), PALETTE[0].stroke_width(2)))?
             .label(labels[0])
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], PALETTE[0].stroke_width(2)));
+            .legend(legend_line(PALETTE[0].stroke_width(2)));
         chart.draw_series(deep.iter().map(|&p| Circle::new(p, 3, PALETTE[0].filled())))?;
-        chart
-            .configure_series_labels()
-            .position(legend_at)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK)
-            .label_font((FONT, 13))
-            .draw()?;
+        legend(&mut chart, legend_at, 13)?;
         Ok(())
     })
 }

@@ -3,7 +3,9 @@
 use crate::exercises::softmax_with_temperature;
 use crate::experiments::{cliffs, gradient_check_curve};
 use book_support::Figure;
-use book_support::figure::{FONT, PALETTE, SIZE, draw};
+use book_support::figure::{
+    FONT, PALETTE, SIZE, axes, draw, legend_line, legend_with_border, power_label,
+};
 use book_support::plotters::prelude::*;
 use std::error::Error;
 
@@ -30,49 +32,40 @@ pub fn temperature() -> Result<Figure, Box<dyn Error>> {
             .x_label_area_size(44)
             .y_label_area_size(56)
             .build_cartesian_2d((1e-2f64..1e2f64).log_scale(), 0f64..1f64)?;
-        chart
-            .configure_mesh()
-            .x_desc("temperature T (log scale)")
-            .y_desc("probability p_i of softmax(z / T)")
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 14))
-            .draw()?;
+        axes(
+            &mut chart,
+            "temperature T (log scale)",
+            "probability p_i of softmax(z / T)",
+            13,
+        )
+        .axis_desc_style((FONT, 14))
+        .draw()?;
         chart
             .draw_series(LineSeries::new(
                 ts.iter().map(|&t| (t, 1.0 / 3.0)),
                 BLACK.mix(0.4).stroke_width(1),
             ))?
             .label("uniform, 1/3")
-            .legend(|(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], BLACK.mix(0.4).stroke_width(1))
-            });
+            .legend(legend_line(BLACK.mix(0.4).stroke_width(1)));
         for (i, curve) in curves.into_iter().enumerate() {
             let colour = PALETTE[i];
             chart
                 .draw_series(LineSeries::new(curve, colour.stroke_width(2)))?
                 .label(format!("p_{} (logit {})", i + 1, i + 1))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-                });
+                .legend(legend_line(colour.stroke_width(2)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.5))
-            .label_font((FONT, 13))
-            .draw()?;
+        legend_with_border(
+            &mut chart,
+            SeriesLabelPosition::UpperLeft,
+            13,
+            BLACK.mix(0.5),
+        )?;
         Ok(())
     })
 }
 
 /// Picks one relative error out of a row of [`cliffs`].
 type Pick = fn(&(f64, f64, f64)) -> f64;
-
-/// A tick label for a log axis: `1e-5`, `3e-7`.
-fn power_label(v: &f64) -> String {
-    format!("{v:.0e}")
-}
 
 /// Where a relative error is drawn: clipped to the plot, with exact results
 /// on the floor and `inf`/`NaN` results on the ceiling.
@@ -99,12 +92,8 @@ pub fn cliffs_figure() -> Result<Figure, Box<dyn Error>> {
             .x_label_area_size(44)
             .y_label_area_size(64)
             .build_cartesian_2d(690f64..760f64, (1e-19f64..1e2f64).log_scale())?;
-        chart
-            .configure_mesh()
-            .x_desc("logit size t")
-            .y_desc("relative error (log scale)")
+        axes(&mut chart, "logit size t", "relative error (log scale)", 13)
             .y_label_formatter(&power_label)
-            .label_style((FONT, 13))
             .axis_desc_style((FONT, 14))
             .draw()?;
         // The underflow series first, so the overflow series stays visible on the floor.
@@ -143,13 +132,12 @@ pub fn cliffs_figure() -> Result<Figure, Box<dyn Error>> {
             ))?;
             chart.draw_series(std::iter::once(Text::new(text, (x + dx, y), (FONT, 12))))?;
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.5))
-            .label_font((FONT, 13))
-            .draw()?;
+        legend_with_border(
+            &mut chart,
+            SeriesLabelPosition::LowerRight,
+            13,
+            BLACK.mix(0.5),
+        )?;
         Ok(())
     })
 }
@@ -170,24 +158,23 @@ pub fn gradient_check_figure() -> Result<Figure, Box<dyn Error>> {
                 (1e-13f64..1e-1f64).log_scale(),
                 (1e-13f64..1e-1f64).log_scale(),
             )?;
-        chart
-            .configure_mesh()
-            .x_desc("step h (log scale)")
-            .y_desc("largest gap (log scale)")
-            .x_label_formatter(&power_label)
-            .y_label_formatter(&power_label)
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 14))
-            .draw()?;
+        axes(
+            &mut chart,
+            "step h (log scale)",
+            "largest gap (log scale)",
+            13,
+        )
+        .x_label_formatter(&power_label)
+        .y_label_formatter(&power_label)
+        .axis_desc_style((FONT, 14))
+        .draw()?;
         chart
             .draw_series(LineSeries::new(
                 curve.iter().copied(),
                 PALETTE[0].stroke_width(2),
             ))?
             .label("measured, 20 problems with 10 classes")
-            .legend(|(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], PALETTE[0].stroke_width(2))
-            });
+            .legend(legend_line(PALETTE[0].stroke_width(2)));
         chart.draw_series(PointSeries::of_element(
             curve.iter().copied(),
             3,
@@ -227,17 +214,14 @@ pub fn gradient_check_figure() -> Result<Figure, Box<dyn Error>> {
             chart
                 .draw_series(LineSeries::new(pts, colour.stroke_width(1)))?
                 .label(label)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(1))
-                });
+                .legend(legend_line(colour.stroke_width(1)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.5))
-            .label_font((FONT, 13))
-            .draw()?;
+        legend_with_border(
+            &mut chart,
+            SeriesLabelPosition::UpperRight,
+            13,
+            BLACK.mix(0.5),
+        )?;
         Ok(())
     })
 }

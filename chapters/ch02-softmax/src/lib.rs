@@ -32,11 +32,8 @@ use std::error::Error;
 use std::fmt::Write;
 
 /// The chapter, as the runner sees it.
-pub const CHAPTER: book_support::cli::Chapter = book_support::cli::Chapter {
-    slug: "ch02-softmax",
-    report,
-    figures,
-};
+pub const CHAPTER: book_support::cli::Chapter =
+    book_support::cli::Chapter::new("ch02-softmax", report, figures);
 
 /// The chapter's headline results, as `cargo run -p ch02-softmax` prints them.
 pub fn report() -> Result<String, Box<dyn Error>> {

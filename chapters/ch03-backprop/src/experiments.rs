@@ -6,20 +6,35 @@ use crate::engine::{Activation, Run};
 use crate::products::{Chains, Gain, relu_log_gradient_ratios};
 use crate::signal::Profile;
 use crate::stall::{StallSetup, stall_curve};
+use book_support::Cache;
 use std::error::Error;
 use std::sync::{Mutex, PoisonError};
 
-/// What the chapter's command line may change: the depth of the deep
-/// networks of the backward-signal experiment (figures 1 and 2) and of the
-/// report's scalar products, and an offset added to every experiment's
-/// seed. [`Settings::BOOK`] gives the runs the book shows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// What the chapter's command line may change (`--depth`, `--seed`), as
+/// its `clap` arguments. [`Settings::BOOK`], the default, gives the runs
+/// the book shows; figures for other settings are written only with
+/// `--figures-dir`.
+#[derive(clap::Args, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Settings {
-    /// Depth `L` of the deep networks, at least [`Settings::MIN_DEPTH`] and
-    /// at most [`Settings::MAX_DEPTH`].
+    /// Depth L of the deep networks of the backward-signal experiment
+    /// (figures 1 and 2) and of the report's products of gains, from 2 to
+    /// 200.
+    #[arg(long, default_value_t = Settings::BOOK.depth, value_parser = parse_depth)]
     pub depth: usize,
-    /// Added (wrapping) to the seed of every experiment.
+    /// Offset added (wrapping) to every experiment's seed (0 reproduces the
+    /// book).
+    #[arg(long, default_value_t = Settings::BOOK.seed)]
     pub seed: u64,
+}
+
+/// `--depth`: a whole number that [`Settings::check`] accepts (clap turns
+/// the error into a message and exit status 2).
+fn parse_depth(text: &str) -> Result<usize, String> {
+    let depth: usize = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number"))?;
+    Settings { depth, seed: 0 }.check()?;
+    Ok(depth)
 }
 
 impl Settings {
@@ -58,22 +73,14 @@ impl Default for Settings {
     }
 }
 
-/// Results computed once per settings (an error is kept as its message).
-type Cache<T> = Mutex<Vec<(Settings, Result<T, String>)>>;
-
+/// The result of `make` for valid `settings`, computed once per settings.
 fn cached<T: Clone>(
-    cache: &Cache<T>,
+    cache: &Cache<Settings, T>,
     settings: &Settings,
     make: impl FnOnce() -> Result<T, Box<dyn Error>>,
 ) -> Result<T, Box<dyn Error>> {
     settings.check()?;
-    let mut entries = cache.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some((_, result)) = entries.iter().find(|(s, _)| s == settings) {
-        return result.clone().map_err(Into::into);
-    }
-    let result = make().map_err(|e| e.to_string());
-    entries.push((*settings, result.clone()));
-    result.map_err(Into::into)
+    cache.get_or_compute(settings, make)
 }
 
 /// Width, number of networks and book seed of the deep-signal experiment
@@ -93,7 +100,7 @@ pub const KINDS: [(Activation, f64, &str); 4] = [
 
 /// The deep profiles of the four kinds.
 pub fn signal_profiles(s: &Settings) -> Result<Vec<Profile>, Box<dyn Error>> {
-    static CACHE: Cache<Vec<Profile>> = Mutex::new(Vec::new());
+    static CACHE: Cache<Settings, Vec<Profile>> = Cache::new();
     cached(&CACHE, s, || {
         KINDS
             .iter()
@@ -129,7 +136,7 @@ pub fn sweep_depths(s: &Settings) -> Vec<usize> {
 /// `log10(‖δ_1‖/‖δ_L‖)` (geometric mean over networks) for each kind and
 /// each depth of [`sweep_depths`].
 pub fn depth_sweep(s: &Settings) -> Result<Vec<Vec<f64>>, Box<dyn Error>> {
-    static CACHE: Cache<Vec<Vec<f64>>> = Mutex::new(Vec::new());
+    static CACHE: Cache<Settings, Vec<Vec<f64>>> = Cache::new();
     cached(&CACHE, s, || {
         let deep = signal_profiles(s)?;
         KINDS
@@ -165,7 +172,7 @@ pub fn stall_setup(s: &Settings) -> StallSetup {
 /// The two training curves of the vanishing-gradient comparison: sigmoid
 /// (`σ_w² = 1`) and ReLU (`σ_w² = 2`), in that order.
 pub fn stall_curves(s: &Settings) -> Result<Vec<Vec<f64>>, Box<dyn Error>> {
-    static CACHE: Cache<Vec<Vec<f64>>> = Mutex::new(Vec::new());
+    static CACHE: Cache<Settings, Vec<Vec<f64>>> = Cache::new();
     cached(&CACHE, s, || {
         let setup = stall_setup(s);
         Ok(vec![
@@ -178,7 +185,7 @@ pub fn stall_curves(s: &Settings) -> Result<Vec<Vec<f64>>, Box<dyn Error>> {
 /// The three training runs of the clipping figure: unclipped at η = 0.2,
 /// clipped to norm 1 at η = 0.2, and unclipped at η = 0.1, 300 steps each.
 pub fn clipping_runs(s: &Settings) -> Result<Vec<Run>, Box<dyn Error>> {
-    static CACHE: Cache<Vec<Run>> = Mutex::new(Vec::new());
+    static CACHE: Cache<Settings, Vec<Run>> = Cache::new();
     cached(&CACHE, s, || {
         let base = ClipSetup::default();
         let setup = ClipSetup {
@@ -211,7 +218,7 @@ pub fn gain_laws() -> [(Gain, &'static str); 2] {
 
 /// Chains of light and heavy gains watched at [`CHAIN_DEPTHS`].
 pub fn gain_chains(s: &Settings) -> Result<Vec<Chains>, Box<dyn Error>> {
-    static CACHE: Cache<Vec<Chains>> = Mutex::new(Vec::new());
+    static CACHE: Cache<Settings, Vec<Chains>> = Cache::new();
     cached(&CACHE, s, || {
         gain_laws()
             .iter()
@@ -231,7 +238,7 @@ pub const SPREAD_SEED: u64 = 9;
 
 /// `ln(‖∂ℓ/∂x_0‖²/‖u‖²)` for ReLU networks of each width in [`SPREAD`].
 pub fn spread_samples(s: &Settings) -> Result<Vec<Vec<f64>>, Box<dyn Error>> {
-    static CACHE: Cache<Vec<Vec<f64>>> = Mutex::new(Vec::new());
+    static CACHE: Cache<Settings, Vec<Vec<f64>>> = Cache::new();
     cached(&CACHE, s, || {
         SPREAD
             .iter()
@@ -324,6 +331,50 @@ mod tests {
         let first = signal_profiles(&s).unwrap();
         assert_eq!(first[0].depth(), 3);
         assert_eq!(signal_profiles(&s).unwrap(), first);
+    }
+
+    fn parse(args: &[&str]) -> Result<Settings, clap::Error> {
+        let args = std::iter::once("ch03-backprop").chain(args.iter().copied());
+        book_support::cli::parse::<Settings>("ch03-backprop", args.map(Into::into).collect())
+            .map(|(settings, _)| settings)
+    }
+
+    #[test]
+    fn the_command_line_sets_the_settings() {
+        assert_eq!(parse(&[]).unwrap(), Settings::BOOK);
+        assert_eq!(Settings::default(), Settings::BOOK);
+        let s = parse(&["--depth", "30", "--seed", "18446744073709551615"]).unwrap();
+        assert_eq!(
+            s,
+            Settings {
+                depth: 30,
+                seed: u64::MAX
+            }
+        );
+        for depth in ["2", "200"] {
+            assert_eq!(parse(&["--depth", depth]).unwrap().depth.to_string(), depth);
+        }
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors_with_status_2() {
+        for args in [
+            &["--depth", "1"][..],
+            &["--depth", "201"],
+            &["--depth", "-5"],
+            &["--depth", "ten"],
+            &["--depth"],
+            &["--seed", "abc"],
+            &["--seed", "-1"],
+            &["--seed", "1.5"],
+            &["--bogus"],
+            &["extra"],
+        ] {
+            let err = parse(args).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{args:?}: {err}");
+        }
+        let err = parse(&["--depth", "500"]).unwrap_err();
+        assert!(err.to_string().contains("outside 2..=200"), "{err}");
     }
 
     #[test]

@@ -6,17 +6,12 @@ use crate::products::{dead_network_probability, relu_log_ratio_moments};
 use crate::signal::MeanField;
 use crate::stall::constant_predictor_loss;
 use book_support::Figure;
-use book_support::figure::{FONT, PALETTE, SIZE, density_histogram, draw, legend};
+use book_support::figure::{
+    FONT, PALETTE, SIZE, axes, chart_on, density_histogram, draw, integer, legend, legend_line,
+    panel_on, two_panels,
+};
 use book_support::plotters::prelude::*;
 use std::error::Error;
-
-fn legend_line(color: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
-    move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-}
-
-fn integer(x: &f64) -> String {
-    format!("{x:.0}")
-}
 
 /// The fixed texts and ranges of one panel of the deep-signal figures.
 struct Panel<'a> {
@@ -50,20 +45,10 @@ fn signal_panel(
         kinds,
         legend_at,
     } = panel;
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, (FONT, 16))
-        .margin(10)
-        .x_label_area_size(42)
-        .y_label_area_size(52)
-        .build_cartesian_2d(x_range, y_range)?;
-    chart
-        .configure_mesh()
-        .x_desc(x_desc)
-        .y_desc(y_desc)
+    let mut chart = panel_on(area, title, 16).build_cartesian_2d(x_range, y_range)?;
+    axes(&mut chart, x_desc, y_desc, 13)
         .x_label_formatter(&integer)
         .y_label_formatter(&integer)
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 13))
         .draw()?;
     for &k in kinds {
         let color = PALETTE[k];
@@ -71,7 +56,7 @@ fn signal_panel(
         chart
             .draw_series(LineSeries::new(measured.clone(), color.stroke_width(2)))?
             .label(KINDS[k].2)
-            .legend(legend_line(color));
+            .legend(legend_line(color.stroke_width(2)));
         if measured.len() < 20 {
             chart.draw_series(measured.iter().map(|&p| Circle::new(p, 3, color.filled())))?;
         }
@@ -84,14 +69,7 @@ fn signal_panel(
             ))?;
         }
     }
-    chart
-        .configure_series_labels()
-        .position(legend_at)
-        .label_font((FONT, 13))
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()?;
-    Ok(())
+    legend(&mut chart, legend_at, 13)
 }
 
 /// The y ranges of the two panels of a deep-signal figure: the sigmoid
@@ -115,6 +93,39 @@ fn signal_ranges(series: &dyn Fn(usize) -> Series) -> [std::ops::Range<f64>; 2] 
         (10.0 * ((sigmoid_lo - 2.0) / 10.0).floor()).min(-10.0)..5.0,
         (lo - 0.3).floor().min(-2.0)..(hi + 0.3).ceil().max(7.0),
     ]
+}
+
+/// Draws a deep-signal figure: the sigmoid networks in the left panel,
+/// tanh and ReLU in the right, each with its y range from
+/// [`signal_ranges`] and its legend where `legends` says.
+fn signal_figure(
+    name: &'static str,
+    title: &str,
+    (x_desc, y_desc): (&str, &str),
+    x_range: std::ops::Range<f64>,
+    legends: [SeriesLabelPosition; 2],
+    series: &dyn Fn(usize) -> Series,
+) -> Result<Figure, Box<dyn Error>> {
+    let ranges = signal_ranges(series);
+    draw(name, SIZE, |root| {
+        let (left, right) = two_panels(root, title, 16)?;
+        let panels = [("sigmoid", &[0][..]), ("tanh and ReLU", &[1, 2, 3])];
+        for (((area, (title, kinds)), y_range), legend_at) in
+            [left, right].iter().zip(panels).zip(ranges).zip(legends)
+        {
+            let panel = Panel {
+                title,
+                x_desc,
+                y_desc,
+                x_range: x_range.clone(),
+                y_range,
+                kinds,
+                legend_at,
+            };
+            signal_panel(area, panel, series)?;
+        }
+        Ok(())
+    })
 }
 
 fn backward_by_layer(s: &Settings) -> Result<Figure, Box<dyn Error>> {
@@ -145,43 +156,22 @@ fn backward_by_layer(s: &Settings) -> Result<Figure, Box<dyn Error>> {
             ),
         )
     };
-    let [left_range, right_range] = signal_ranges(&series);
-    draw("backward-signal-by-layer", SIZE, |root| {
-        let root = root.titled(
-            &format!("Backward signal by layer, depth {depth}, width {SIGNAL_WIDTH} (solid: measured, dashed: mean field)"),
-            (FONT, 16),
-        )?;
-        let (left, right) = root.split_horizontally(SIZE.0 / 2);
-        let x_desc = format!("layer l (the loss sits above layer {depth})");
-        let y_desc = "log10 of ‖δ_l‖ / ‖δ_L‖";
-        signal_panel(
-            &left,
-            Panel {
-                title: "sigmoid",
-                x_desc: &x_desc,
-                y_desc,
-                x_range: 1.0..depth as f64,
-                y_range: left_range,
-                kinds: &[0],
-                legend_at: SeriesLabelPosition::LowerRight,
-            },
-            &series,
-        )?;
-        signal_panel(
-            &right,
-            Panel {
-                title: "tanh and ReLU",
-                x_desc: &x_desc,
-                y_desc,
-                x_range: 1.0..depth as f64,
-                y_range: right_range,
-                kinds: &[1, 2, 3],
-                legend_at: SeriesLabelPosition::UpperRight,
-            },
-            &series,
-        )?;
-        Ok(())
-    })
+    signal_figure(
+        "backward-signal-by-layer",
+        &format!(
+            "Backward signal by layer, depth {depth}, width {SIGNAL_WIDTH} (solid: measured, dashed: mean field)"
+        ),
+        (
+            &format!("layer l (the loss sits above layer {depth})"),
+            "log10 of ‖δ_l‖ / ‖δ_L‖",
+        ),
+        1.0..depth as f64,
+        [
+            SeriesLabelPosition::LowerRight,
+            SeriesLabelPosition::UpperRight,
+        ],
+        &series,
+    )
 }
 
 fn ratio_vs_depth(s: &Settings) -> Result<Figure, Box<dyn Error>> {
@@ -195,44 +185,17 @@ fn ratio_vs_depth(s: &Settings) -> Result<Figure, Box<dyn Error>> {
             .collect();
         (measured, None)
     };
-    let [left_range, right_range] = signal_ranges(&series);
-    let x_max = 1.05 * s.depth as f64;
-    draw("gradient-ratio-vs-depth", SIZE, |root| {
-        let root = root.titled(
-            "First-layer over last-layer backward signal, by depth",
-            (FONT, 16),
-        )?;
-        let (left, right) = root.split_horizontally(SIZE.0 / 2);
-        let x_desc = "depth L (number of layers)";
-        let y_desc = "log10 of ‖δ_1‖ / ‖δ_L‖";
-        signal_panel(
-            &left,
-            Panel {
-                title: "sigmoid",
-                x_desc,
-                y_desc,
-                x_range: 0.0..x_max,
-                y_range: left_range,
-                kinds: &[0],
-                legend_at: SeriesLabelPosition::LowerLeft,
-            },
-            &series,
-        )?;
-        signal_panel(
-            &right,
-            Panel {
-                title: "tanh and ReLU",
-                x_desc,
-                y_desc,
-                x_range: 0.0..x_max,
-                y_range: right_range,
-                kinds: &[1, 2, 3],
-                legend_at: SeriesLabelPosition::UpperLeft,
-            },
-            &series,
-        )?;
-        Ok(())
-    })
+    signal_figure(
+        "gradient-ratio-vs-depth",
+        "First-layer over last-layer backward signal, by depth",
+        ("depth L (number of layers)", "log10 of ‖δ_1‖ / ‖δ_L‖"),
+        0.0..1.05 * s.depth as f64,
+        [
+            SeriesLabelPosition::LowerLeft,
+            SeriesLabelPosition::UpperLeft,
+        ],
+        &series,
+    )
 }
 
 fn spread_histogram(s: &Settings) -> Result<Figure, Box<dyn Error>> {
@@ -240,21 +203,14 @@ fn spread_histogram(s: &Settings) -> Result<Figure, Box<dyn Error>> {
     draw("relu-gradient-spread", SIZE, |root| {
         let (lo, hi, bins) = (-14.0, 6.0, 40);
         let width = (hi - lo) / bins as f64;
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!("ReLU networks of depth {SPREAD_DEPTH}: spread of the input gradient"),
-                (FONT, 20),
-            )
-            .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(60)
-            .build_cartesian_2d(lo..hi, 0.0..0.55)?;
-        chart
-            .configure_mesh()
-            .x_desc("ln of ‖∂ℓ/∂x_0‖² / ‖∂ℓ/∂x_L‖²")
-            .y_desc("density")
+        let mut chart = chart_on(
+            root,
+            format!("ReLU networks of depth {SPREAD_DEPTH}: spread of the input gradient"),
+            20,
+        )
+        .build_cartesian_2d(lo..hi, 0.0..0.55)?;
+        axes(&mut chart, "ln of ‖∂ℓ/∂x_0‖² / ‖∂ℓ/∂x_L‖²", "density", 14)
             .x_label_formatter(&integer)
-            .label_style((FONT, 14))
             .draw()?;
         for (i, (&(n, _), values)) in SPREAD.iter().zip(&samples).enumerate() {
             let color = PALETTE[i];
@@ -279,7 +235,7 @@ fn spread_histogram(s: &Settings) -> Result<Figure, Box<dyn Error>> {
             chart
                 .draw_series(LineSeries::new(density, color.stroke_width(2)))?
                 .label(format!("width {n}: normal, exact layer law"))
-                .legend(legend_line(color));
+                .legend(legend_line(color.stroke_width(2)));
         }
         legend(&mut chart, SeriesLabelPosition::UpperLeft, 14)?;
         Ok(())
@@ -295,22 +251,15 @@ fn clipping_figure(s: &Settings) -> Result<Figure, Box<dyn Error>> {
         "η = 0.1, no clipping",
     ];
     draw("clipping", SIZE, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                "Gradient descent on a 20-layer tanh network (σw² = 4)",
-                (FONT, 20),
-            )
-            .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.0..300.0, -8.0..TOP)?;
-        chart
-            .configure_mesh()
-            .x_desc("step")
-            .y_desc("log10 of the training loss")
+        let mut chart = chart_on(
+            root,
+            "Gradient descent on a 20-layer tanh network (σw² = 4)",
+            20,
+        )
+        .build_cartesian_2d(0.0..300.0, -8.0..TOP)?;
+        axes(&mut chart, "step", "log10 of the training loss", 14)
             .x_label_formatter(&integer)
             .y_label_formatter(&integer)
-            .label_style((FONT, 14))
             .draw()?;
         for (i, (run, label)) in runs.iter().zip(labels).enumerate() {
             let color = PALETTE[i];
@@ -333,7 +282,7 @@ fn clipping_figure(s: &Settings) -> Result<Figure, Box<dyn Error>> {
             chart
                 .draw_series(LineSeries::new(points, color.stroke_width(2)))?
                 .label(label)
-                .legend(legend_line(color));
+                .legend(legend_line(color.stroke_width(2)));
             if let Some(t) = run.failed_at {
                 chart.draw_series(std::iter::once(Cross::new(
                     (t as f64, TOP - 0.4),
@@ -372,27 +321,25 @@ fn stall_figure(s: &Settings) -> Result<Figure, Box<dyn Error>> {
     let constant = constant_predictor_loss(&y);
     let steps = setup.steps as f64;
     draw("sigmoid-stalls-relu-learns", SIZE, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!(
-                    "{} hidden layers of width {}: same data, seed and step size η = {}",
-                    setup.depth, setup.width, setup.eta
-                ),
-                (FONT, 18),
-            )
-            .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.0..steps, LOW..1.0)?;
-        chart
-            .configure_mesh()
-            .x_desc("step of full-batch gradient descent")
-            .y_desc("log10 of the training loss")
-            .y_labels(6)
-            .x_label_formatter(&integer)
-            .y_label_formatter(&integer)
-            .label_style((FONT, 14))
-            .draw()?;
+        let mut chart = chart_on(
+            root,
+            format!(
+                "{} hidden layers of width {}: same data, seed and step size η = {}",
+                setup.depth, setup.width, setup.eta
+            ),
+            18,
+        )
+        .build_cartesian_2d(0.0..steps, LOW..1.0)?;
+        axes(
+            &mut chart,
+            "step of full-batch gradient descent",
+            "log10 of the training loss",
+            14,
+        )
+        .y_labels(6)
+        .x_label_formatter(&integer)
+        .y_label_formatter(&integer)
+        .draw()?;
         let labels = ["sigmoid, σw² = 1", "ReLU, σw² = 2"];
         for ((curve, label), color) in curves.iter().zip(labels).zip([PALETTE[0], PALETTE[2]]) {
             let points = curve
@@ -402,7 +349,7 @@ fn stall_figure(s: &Settings) -> Result<Figure, Box<dyn Error>> {
             chart
                 .draw_series(LineSeries::new(points, color.stroke_width(2)))?
                 .label(label)
-                .legend(legend_line(color));
+                .legend(legend_line(color.stroke_width(2)));
         }
         let level = constant.log10();
         chart
@@ -413,7 +360,7 @@ fn stall_figure(s: &Settings) -> Result<Figure, Box<dyn Error>> {
                 BLACK.stroke_width(1),
             ))?
             .label("best constant prediction, ½ Var(y)")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK));
+            .legend(legend_line(BLACK));
         legend(&mut chart, SeriesLabelPosition::LowerLeft, 14)?;
         Ok(())
     })
@@ -429,29 +376,19 @@ fn log_product_figure(s: &Settings) -> Result<Figure, Box<dyn Error>> {
     let (lo, hi, width) = (-80.0, 20.0, 1.0);
     let bins = ((hi - lo) / width) as usize;
     draw("log-product-by-depth", SIZE, |root| {
-        let root = root.titled(
+        let (left, right) = two_panels(
+            root,
             &format!(
                 "ln of a product of L random gains: bars {CHAINS} simulated products, lines the normal law of the CLT"
             ),
-            (FONT, 15),
+            15,
         )?;
-        let (left, right) = root.split_horizontally(SIZE.0 / 2);
         for (panel, ((gain, label), chains)) in
             [left, right].iter().zip(gain_laws().iter().zip(&chains))
         {
-            let mut chart = ChartBuilder::on(panel)
-                .caption(*label, (FONT, 15))
-                .margin(10)
-                .x_label_area_size(42)
-                .y_label_area_size(52)
-                .build_cartesian_2d(lo..hi, 0.0..0.2)?;
-            chart
-                .configure_mesh()
-                .x_desc("ln Π ξ_l")
-                .y_desc("density")
+            let mut chart = panel_on(panel, label, 15).build_cartesian_2d(lo..hi, 0.0..0.2)?;
+            axes(&mut chart, "ln Π ξ_l", "density", 13)
                 .x_label_formatter(&integer)
-                .label_style((FONT, 13))
-                .axis_desc_style((FONT, 13))
                 .draw()?;
             for (i, &depth) in HISTOGRAM_DEPTHS.iter().enumerate() {
                 let color = PALETTE[i];
@@ -518,22 +455,22 @@ fn catastrophic_figure(s: &Settings) -> Result<Figure, Box<dyn Error>> {
         },
     ];
     draw("catastrophic-factor-by-depth", SIZE, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!("Chance of a catastrophic factor in L layers (lines exact, dots {CHAINS} chains)"),
-                (FONT, 16),
-            )
-            .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(60)
-            .build_cartesian_2d((1.0..max_depth).log_scale(), 0.0..1.0)?;
-        chart
-            .configure_mesh()
-            .x_desc("depth L (number of layers, log scale)")
-            .y_desc("probability")
-            .x_label_formatter(&integer)
-            .label_style((FONT, 14))
-            .draw()?;
+        let mut chart = chart_on(
+            root,
+            format!(
+                "Chance of a catastrophic factor in L layers (lines exact, dots {CHAINS} chains)"
+            ),
+            16,
+        )
+        .build_cartesian_2d((1.0..max_depth).log_scale(), 0.0..1.0)?;
+        axes(
+            &mut chart,
+            "depth L (number of layers, log scale)",
+            "probability",
+            14,
+        )
+        .x_label_formatter(&integer)
+        .draw()?;
         for Catastrophe {
             label,
             color,
@@ -547,7 +484,7 @@ fn catastrophic_figure(s: &Settings) -> Result<Figure, Box<dyn Error>> {
                 chart
                     .draw_series(LineSeries::new(line, color.stroke_width(2)))?
                     .label(*label)
-                    .legend(legend_line(color));
+                    .legend(legend_line(color.stroke_width(2)));
             } else {
                 chart
                     .draw_series(DashedLineSeries::new(line, 6, 5, color.stroke_width(2)))?

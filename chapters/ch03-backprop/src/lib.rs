@@ -3,7 +3,6 @@
 
 book_support::chapter!("ch03-backprop.md");
 
-pub mod cli;
 pub mod clipping;
 pub mod engine;
 pub mod exercises;
@@ -21,6 +20,7 @@ pub use products::*;
 pub use signal::*;
 pub use stall::*;
 
+pub use book_support::stats::{mean_se, variance_se};
 pub use nalgebra::{DMatrix, DVector};
 
 pub use experiments::Settings;
@@ -29,22 +29,18 @@ use book_support::Figure;
 use std::error::Error;
 use std::fmt::Write;
 
-/// The chapter, as the runner sees it.
-pub const CHAPTER: book_support::cli::Chapter = book_support::cli::Chapter {
-    slug: "ch03-backprop",
-    report,
-    figures,
-};
+/// The chapter, as the runner and its command line (`--depth`, `--seed`)
+/// see it.
+pub const CHAPTER: book_support::cli::Chapter =
+    book_support::cli::Chapter::with_settings::<Settings>("ch03-backprop");
 
-/// The chapter's headline results with the book's settings, as `cargo run
-/// -p ch03-backprop` prints them.
-pub fn report() -> Result<String, Box<dyn Error>> {
-    report_with(&Settings::BOOK)
-}
-
-/// Every figure of the chapter with the book's settings.
-pub fn figures() -> Result<Vec<Figure>, Box<dyn Error>> {
-    figures::all(&Settings::BOOK)
+impl book_support::cli::Settings for Settings {
+    fn report(&self) -> Result<String, Box<dyn Error>> {
+        report_with(self)
+    }
+    fn figures(&self) -> Result<Vec<Figure>, Box<dyn Error>> {
+        figures_with(self)
+    }
 }
 
 /// Every figure of the chapter for the given settings.

@@ -1,7 +1,3 @@
-use clap::Parser;
-
 fn main() -> std::process::ExitCode {
-    // Bad arguments: clap prints a message and exits with status 2.
-    let cli = ch03_backprop::cli::Cli::parse();
-    book_support::cli::report_exit(cli.run())
+    ch03_backprop::CHAPTER.main()
 }

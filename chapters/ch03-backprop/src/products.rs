@@ -4,7 +4,7 @@
 //! networks.
 
 use crate::engine::{Activation, EngineError, Loss, Mlp, Workspace, normal};
-use crate::signal::mean_se;
+use book_support::stats::mean_se;
 use nalgebra::DMatrix;
 use statrs::distribution::{Cauchy, ContinuousCDF, Normal};
 use statrs::function::gamma::digamma;
@@ -370,19 +370,6 @@ pub fn relu_log_gradient_ratios(
     Ok(out)
 }
 
-/// Sample variance of `values` with its standard error
-/// `√((m₄ − s⁴)/m)`; NaN for fewer than two values.
-pub fn variance_se(values: &[f64]) -> (f64, f64) {
-    let m = values.len() as f64;
-    if values.len() < 2 {
-        return (f64::NAN, f64::NAN);
-    }
-    let mean = values.iter().sum::<f64>() / m;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (m - 1.0);
-    let m4 = values.iter().map(|v| (v - mean).powi(4)).sum::<f64>() / m;
-    (var, ((m4 - var * var).max(0.0) / m).sqrt())
-}
-
 /// One random He-initialized ReLU network of `depth` layers of `width`
 /// units, a Gaussian input `x` and a Gaussian upstream gradient `u`.
 fn he_relu_draw(
@@ -487,7 +474,6 @@ mod tests {
         assert!((v * 4000.0 - 5.0).abs() < 0.05, "{v}");
         assert!((m * 4000.0 + 2.5).abs() < 0.05, "{m}");
         assert!(relu_log_ratio_moments(0).0.is_nan());
-        assert!(variance_se(&[1.0]).0.is_nan());
         assert!(relu_log_gradient_ratios(3, 2, 0, 1).is_err());
     }
 

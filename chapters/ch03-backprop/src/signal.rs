@@ -8,6 +8,7 @@
 //! loss `ℓ = uᵀ x_L`).
 
 use crate::engine::{Activation, EngineError, Loss, Mlp, Workspace, normal};
+use book_support::stats::mean_se;
 use nalgebra::DMatrix;
 
 type Result<T> = std::result::Result<T, EngineError>;
@@ -142,18 +143,6 @@ pub struct Profile {
     /// Networks whose backward signal died (some `δ_l` exactly zero), left
     /// out of `logs`.
     pub dead: usize,
-}
-
-/// The mean of `values` and its standard error `s/√m` (NaN for fewer than
-/// two values).
-pub fn mean_se(values: &[f64]) -> (f64, f64) {
-    let m = values.len() as f64;
-    if values.len() < 2 {
-        return (values.first().copied().unwrap_or(f64::NAN), f64::NAN);
-    }
-    let mean = values.iter().sum::<f64>() / m;
-    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (m - 1.0);
-    (mean, (var / m).sqrt())
 }
 
 impl Profile {
@@ -292,7 +281,5 @@ mod tests {
             ),
             Err(EngineError::Argument(_))
         ));
-        assert!(mean_se(&[]).0.is_nan() && mean_se(&[2.0]).1.is_nan());
-        assert_eq!(mean_se(&[1.0, 3.0]), (2.0, 1.0));
     }
 }

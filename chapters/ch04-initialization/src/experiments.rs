@@ -5,21 +5,10 @@
 use crate::init::{InitError, Mode, VarianceScaling};
 use crate::signal::{Signal, relu_factors, signals};
 use crate::training::{TrainSetup, train};
+use book_support::Cache;
 use ch03_backprop::Run;
 use ch03_backprop::{Activation, relu_log_ratio_moments};
 use std::error::Error;
-use std::sync::OnceLock;
-
-type Shared<T> = OnceLock<Result<T, String>>;
-
-fn shared<T: Clone>(
-    cell: &Shared<T>,
-    make: impl FnOnce() -> Result<T, Box<dyn Error>>,
-) -> Result<T, Box<dyn Error>> {
-    cell.get_or_init(|| make().map_err(|e| e.to_string()))
-        .clone()
-        .map_err(Into::into)
-}
 
 /// He initialization as PyTorch's `kaiming_normal_(mode='fan_in',
 /// nonlinearity='relu')`: `N(0, 2 / fan_in)`.
@@ -71,8 +60,8 @@ pub fn forward_signals(n: usize) -> Result<Vec<Signal>, Box<dyn Error>> {
 
 /// [`forward_signals`] at [`FORWARD_WIDTH`] and [`NARROW_WIDTH`], once.
 pub fn histogram_signals() -> Result<Vec<Vec<Signal>>, Box<dyn Error>> {
-    static CELL: Shared<Vec<Vec<Signal>>> = OnceLock::new();
-    shared(&CELL, || {
+    static CACHE: Cache<(), Vec<Vec<Signal>>> = Cache::new();
+    CACHE.get_or_compute(&(), || {
         [FORWARD_WIDTH, NARROW_WIDTH]
             .iter()
             .map(|&n| forward_signals(n))
@@ -106,8 +95,8 @@ pub fn deep_inits() -> Vec<(&'static str, VarianceScaling)> {
 /// The deep experiment's signals, one list per initializer of
 /// [`deep_inits`] (the `k`-th drawn from seed `DEEP_SEED + k`), once.
 pub fn deep_signals() -> Result<Vec<Vec<Signal>>, Box<dyn Error>> {
-    static CELL: Shared<Vec<Vec<Signal>>> = OnceLock::new();
-    shared(&CELL, || {
+    static CACHE: Cache<(), Vec<Vec<Signal>>> = Cache::new();
+    CACHE.get_or_compute(&(), || {
         deep_inits()
             .iter()
             .enumerate()
@@ -167,8 +156,8 @@ pub const TAPER_SEED: u64 = 3;
 /// The training runs of the chapter: He, LeCun and the too-large variance,
 /// with [`TrainSetup::default`], once.
 pub fn training_runs() -> Result<Vec<(&'static str, Run)>, Box<dyn Error>> {
-    static CELL: Shared<Vec<(&'static str, Run)>> = OnceLock::new();
-    shared(&CELL, || {
+    static CACHE: Cache<(), Vec<(&'static str, Run)>> = Cache::new();
+    CACHE.get_or_compute(&(), || {
         let setup = TrainSetup::default();
         Ok(vec![
             ("He, Var(w) = 2/fan_in", train(&setup, &he())?),

@@ -8,17 +8,11 @@ use crate::experiments::{
 use crate::signal::{log_ratio_density, log10_rms_profile};
 use crate::training::{TrainSetup, constant_predictor_loss, data};
 use book_support::Figure;
-use book_support::figure::{FONT, PALETTE, SIZE, density_histogram, draw, legend};
+use book_support::figure::{
+    FONT, PALETTE, SIZE, axes, chart_on, density_histogram, draw, integer, legend, legend_line,
+};
 use book_support::plotters::prelude::*;
 use std::error::Error;
-
-fn legend_line(color: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
-    move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
-}
-
-fn integer(x: &f64) -> String {
-    format!("{x:.0}")
-}
 
 /// Figure 2: the typical activation scale per layer for four initializers.
 fn activation_scale() -> Result<Figure, Box<dyn Error>> {
@@ -30,26 +24,23 @@ fn activation_scale() -> Result<Figure, Box<dyn Error>> {
         .collect::<Result<Vec<_>, _>>()?;
     let widths = deep_widths();
     draw("activation-scale", SIZE, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!(
-                    "ReLU networks of depth {DEEP_DEPTH}, widths alternating 32 and 128 (solid: mean of {DEEP_NETS} networks; dashed: exact)"
-                ),
-                (FONT, 15),
-            )
-            .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.0..DEEP_DEPTH as f64, -12.0..6.0)?;
-        chart
-            .configure_mesh()
-            .x_desc("layer l")
-            .y_desc("log10 of the rms activation ratio √(m_l / m_0)")
-            .x_label_formatter(&integer)
-            .y_label_formatter(&integer)
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 13))
-            .draw()?;
+        let mut chart = chart_on(
+            root,
+            format!(
+                "ReLU networks of depth {DEEP_DEPTH}, widths alternating 32 and 128 (solid: mean of {DEEP_NETS} networks; dashed: exact)"
+            ),
+            15,
+        )
+        .build_cartesian_2d(0.0..DEEP_DEPTH as f64, -12.0..6.0)?;
+        axes(
+            &mut chart,
+            "layer l",
+            "log10 of the rms activation ratio √(m_l / m_0)",
+            13,
+        )
+        .x_label_formatter(&integer)
+        .y_label_formatter(&integer)
+        .draw()?;
         for (k, ((label, init), profile)) in inits.iter().zip(&profiles).enumerate() {
             let color = PALETTE[k];
             let measured = std::iter::once((0.0, 0.0)).chain(
@@ -62,7 +53,7 @@ fn activation_scale() -> Result<Figure, Box<dyn Error>> {
             chart
                 .draw_series(LineSeries::new(measured, color.stroke_width(2)))?
                 .label(*label)
-                .legend(legend_line(color));
+                .legend(legend_line(color.stroke_width(2)));
             let exact = std::iter::once((0.0, 0.0)).chain(
                 typical_log10_rms(init, &widths)?
                     .into_iter()
@@ -82,25 +73,22 @@ fn log_ratio_histogram() -> Result<Figure, Box<dyn Error>> {
     draw("log-ratio-histogram", SIZE, |root| {
         let (lo, hi, bins) = (-6.0, 3.0, 45);
         let width = (hi - lo) / bins as f64;
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!(
-                    "He initialization, {FORWARD_DEPTH} ReLU layers: the squared-norm ratio R = ‖x_L‖²/‖x_0‖²"
-                ),
-                (FONT, 17),
-            )
-            .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(60)
-            .build_cartesian_2d(lo..hi, 0.0..0.75)?;
-        chart
-            .configure_mesh()
-            .x_desc("ln R (natural log; E[R] = 1 puts ln E[R] at 0)")
-            .y_desc("density")
-            .x_label_formatter(&integer)
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 13))
-            .draw()?;
+        let mut chart = chart_on(
+            root,
+            format!(
+                "He initialization, {FORWARD_DEPTH} ReLU layers: the squared-norm ratio R = ‖x_L‖²/‖x_0‖²"
+            ),
+            17,
+        )
+        .build_cartesian_2d(lo..hi, 0.0..0.75)?;
+        axes(
+            &mut chart,
+            "ln R (natural log; E[R] = 1 puts ln E[R] at 0)",
+            "density",
+            13,
+        )
+        .x_label_formatter(&integer)
+        .draw()?;
         for (i, (&n, signals)) in [FORWARD_WIDTH, NARROW_WIDTH]
             .iter()
             .zip(&samples)
@@ -127,7 +115,7 @@ fn log_ratio_histogram() -> Result<Figure, Box<dyn Error>> {
             chart
                 .draw_series(LineSeries::new(curve, color.stroke_width(2)))?
                 .label(format!("width {n}: exact density of ln R"))
-                .legend(legend_line(color));
+                .legend(legend_line(color.stroke_width(2)));
         }
         chart
             .draw_series(DashedLineSeries::new(
@@ -137,7 +125,7 @@ fn log_ratio_histogram() -> Result<Figure, Box<dyn Error>> {
                 BLACK.stroke_width(1),
             ))?
             .label("dashed line: ln E[R] = 0")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1)));
+            .legend(legend_line(BLACK.stroke_width(1)));
         legend(&mut chart, SeriesLabelPosition::UpperLeft, 13)?;
         Ok(())
     })
@@ -151,28 +139,20 @@ fn training_curves() -> Result<Figure, Box<dyn Error>> {
     let (_, y) = data(setup.points, setup.seed);
     let floor = constant_predictor_loss(&y).log10();
     draw("training-curves", SIZE, |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!(
-                    "Gradient descent, {} ReLU layers of width {}, η = {}",
-                    setup.widths.len() - 2,
-                    setup.widths[1],
-                    setup.eta
-                ),
-                (FONT, 18),
-            )
-            .margin(12)
-            .x_label_area_size(45)
-            .y_label_area_size(60)
-            .build_cartesian_2d(0.0..setup.steps as f64, -2.0..TOP)?;
-        chart
-            .configure_mesh()
-            .x_desc("step")
-            .y_desc("log10 of the training loss")
+        let mut chart = chart_on(
+            root,
+            format!(
+                "Gradient descent, {} ReLU layers of width {}, η = {}",
+                setup.widths.len() - 2,
+                setup.widths[1],
+                setup.eta
+            ),
+            18,
+        )
+        .build_cartesian_2d(0.0..setup.steps as f64, -2.0..TOP)?;
+        axes(&mut chart, "step", "log10 of the training loss", 13)
             .x_label_formatter(&integer)
             .y_label_formatter(&integer)
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 13))
             .draw()?;
         for (i, (label, run)) in runs.iter().enumerate() {
             let color = PALETTE[i];
@@ -186,7 +166,7 @@ fn training_curves() -> Result<Figure, Box<dyn Error>> {
             chart
                 .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
                 .label(*label)
-                .legend(legend_line(color));
+                .legend(legend_line(color.stroke_width(2)));
             if let Some(t) = run.failed_at {
                 let (x, y) = points.last().copied().unwrap_or((t as f64, TOP));
                 chart.draw_series(std::iter::once(Cross::new(
@@ -218,7 +198,7 @@ fn training_curves() -> Result<Figure, Box<dyn Error>> {
                 BLACK.stroke_width(1),
             ))?
             .label("best constant prediction, ½ Var(y)")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(1)));
+            .legend(legend_line(BLACK.stroke_width(1)));
         legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
         Ok(())
     })

@@ -10,9 +10,10 @@ pub mod init;
 pub mod signal;
 pub mod training;
 
+pub use book_support::stats::variance_se;
 pub use ch03_backprop::{
     Activation, DMatrix, DVector, EngineError, Loss, MeanField, Mlp, Workspace,
-    gaussian_expectation, normal, relu_log_ratio_moments, trigamma, variance_se,
+    gaussian_expectation, normal, relu_log_ratio_moments, trigamma,
 };
 pub use experiments::{deep_widths, he, lecun, too_large, typical_log10_rms, xavier};
 pub use init::*;
@@ -24,11 +25,8 @@ use std::error::Error;
 use std::fmt::Write;
 
 /// The chapter, as the runner sees it.
-pub const CHAPTER: book_support::cli::Chapter = book_support::cli::Chapter {
-    slug: "ch04-initialization",
-    report,
-    figures,
-};
+pub const CHAPTER: book_support::cli::Chapter =
+    book_support::cli::Chapter::new("ch04-initialization", report, figures);
 
 /// The chapter's headline results, as `cargo run -p ch04-initialization` prints them.
 pub fn report() -> Result<String, Box<dyn Error>> {

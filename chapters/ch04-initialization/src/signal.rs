@@ -258,11 +258,8 @@ pub fn log_ratio_density(
 }
 // ANCHOR_END: density
 
-/// The mean of `values` and the standard error of the mean, `s/√M`
-/// (NaN for fewer than two values).
-pub fn mean_se(values: &[f64]) -> (f64, f64) {
-    ch03_backprop::mean_se(values)
-}
+// The statistic of the profiles below (and of the chapter's doctests).
+pub use book_support::stats::mean_se;
 
 /// `log10 √R_l` per layer over many networks: the mean and its standard
 /// error at each layer `l = 1, …, L`, over the networks whose signal never
