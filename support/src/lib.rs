@@ -9,6 +9,7 @@ pub mod claims;
 pub mod cli;
 pub mod figure;
 pub mod markdown;
+pub mod parallel;
 pub mod stats;
 
 pub use cache::Cache;

@@ -8,7 +8,6 @@ use crate::signal::Profile;
 use crate::stall::{StallSetup, stall_curve};
 use book_support::Cache;
 use std::error::Error;
-use std::sync::{Mutex, PoisonError};
 
 /// What the chapter's command line may change (`--depth`, `--seed`), as
 /// its `clap` arguments. [`Settings::BOOK`], the default, gives the runs
@@ -250,39 +249,6 @@ pub fn spread_samples(s: &Settings) -> Result<Vec<Vec<f64>>, Box<dyn Error>> {
     })
 }
 
-/// Runs `jobs` on as many threads as the machine has cores (at most one per
-/// job), each thread taking the next job not yet started, and returns their
-/// results in the order of `jobs`.
-pub fn in_parallel<T: Send>(
-    jobs: &[&(dyn Fn() -> Result<T, String> + Sync)],
-) -> Vec<Result<T, String>> {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<T, String>>>> =
-        Mutex::new(jobs.iter().map(|_| None).collect());
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(jobs.len());
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = jobs.get(i) else { break };
-                    let result = job();
-                    results.lock().unwrap_or_else(PoisonError::into_inner)[i] = Some(result);
-                }
-            });
-        }
-    });
-    results
-        .into_inner()
-        .unwrap_or_else(PoisonError::into_inner)
-        .into_iter()
-        .map(|r| r.unwrap_or_else(|| Err("a job did not finish (its thread panicked)".into())))
-        .collect()
-}
-
 /// Runs every experiment for `s` into its cache, in parallel (the
 /// experiments are independent and each has its own seeded generator, so
 /// the results do not depend on the order), the longest first. Errors: the
@@ -299,7 +265,7 @@ pub fn prepare(s: &Settings) -> Result<(), Box<dyn Error>> {
         &|| done(stall_curves(s)),
         &|| done(gain_chains(s)),
     ];
-    in_parallel(&jobs)
+    book_support::parallel::run_all(&jobs)
         .into_iter()
         .collect::<Result<(), String>>()?;
     Ok(())
@@ -375,29 +341,5 @@ mod tests {
         }
         let err = parse(&["--depth", "500"]).unwrap_err();
         assert!(err.to_string().contains("outside 2..=200"), "{err}");
-    }
-
-    #[test]
-    fn parallel_jobs_keep_their_order_and_errors() {
-        let jobs: Vec<Box<dyn Fn() -> Result<usize, String> + Sync>> = (0..9)
-            .map(|i| -> Box<dyn Fn() -> Result<usize, String> + Sync> {
-                if i == 4 {
-                    Box::new(|| Err("four".to_string()))
-                } else {
-                    Box::new(move || Ok(i * i))
-                }
-            })
-            .collect();
-        let refs: Vec<&(dyn Fn() -> Result<usize, String> + Sync)> =
-            jobs.iter().map(|j| j.as_ref()).collect();
-        let results = in_parallel(&refs);
-        for (i, r) in results.iter().enumerate() {
-            if i == 4 {
-                assert_eq!(r, &Err("four".to_string()));
-            } else {
-                assert_eq!(r, &Ok(i * i));
-            }
-        }
-        assert!(in_parallel::<()>(&[]).is_empty());
     }
 }

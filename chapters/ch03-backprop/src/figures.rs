@@ -524,7 +524,7 @@ pub fn all(s: &Settings) -> Result<Vec<Figure>, Box<dyn Error>> {
         &|| job(catastrophic_figure, s),
         &|| job(spread_histogram, s),
     ];
-    Ok(in_parallel(&jobs)
+    Ok(book_support::parallel::run_all(&jobs)
         .into_iter()
         .collect::<Result<Vec<_>, String>>()?)
 }
