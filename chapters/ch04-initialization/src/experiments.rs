@@ -29,6 +29,12 @@ pub fn xavier() -> VarianceScaling {
     VarianceScaling::xavier_normal(1.0).expect("1 is a valid gain")
 }
 
+/// Glorot/Xavier with the ReLU gain `√2`: `N(0, 4 / (fan_in + fan_out))`
+/// (PyTorch's `xavier_normal_(gain=calculate_gain('relu'))`).
+pub fn xavier_relu() -> VarianceScaling {
+    VarianceScaling::xavier_normal(std::f64::consts::SQRT_2).expect("√2 is a valid gain")
+}
+
 /// A variance half again as large as He's, `N(0, 3 / fan_in)`.
 pub fn too_large() -> VarianceScaling {
     VarianceScaling::kaiming_normal(3f64.sqrt(), Mode::FanIn).expect("√3 is a valid gain")
@@ -82,13 +88,15 @@ pub fn deep_widths() -> Vec<usize> {
         .collect()
 }
 
-/// The four initializers of the deep experiment, with labels.
+/// The initializers of the deep experiment, with labels (Xavier with the
+/// ReLU gain last, so that the others keep their seeds).
 pub fn deep_inits() -> Vec<(&'static str, VarianceScaling)> {
     vec![
         ("He, Var(w) = 2/fan_in", he()),
         ("LeCun, Var(w) = 1/fan_in", lecun()),
         ("Xavier, Var(w) = 2/(fan_in + fan_out)", xavier()),
         ("too large, Var(w) = 3/fan_in", too_large()),
+        ("Xavier, gain √2: 4/(fan_in + fan_out)", xavier_relu()),
     ]
 }
 
