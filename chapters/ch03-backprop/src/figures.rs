@@ -25,12 +25,12 @@ struct Panel<'a> {
     legend_at: SeriesLabelPosition,
 }
 
-/// The measured series of one kind and, when known, its mean-field
+/// The measured series of one kind and, when known, its theoretical
 /// prediction, as `(x, log10 value)` points.
 type Series = (Vec<(f64, f64)>, Option<Vec<(f64, f64)>>);
 
 /// Draws one panel: for each kind, a solid measured series and a dashed
-/// mean-field series when there is one.
+/// predicted series when there is one.
 fn signal_panel(
     area: &DrawingArea<SVGBackend<'_>, book_support::plotters::coord::Shift>,
     panel: Panel<'_>,
@@ -145,7 +145,7 @@ fn backward_by_layer(s: &Settings) -> Result<Figure, Box<dyn Error>> {
             activation: a,
             sigma_w2: s2,
         }
-        .backward_profile(1.0, depth);
+        .typical_backward_profile(1.0, depth, SIGNAL_WIDTH);
         (
             measured,
             Some(
@@ -159,7 +159,7 @@ fn backward_by_layer(s: &Settings) -> Result<Figure, Box<dyn Error>> {
     signal_figure(
         "backward-signal-by-layer",
         &format!(
-            "Backward signal by layer, depth {depth}, width {SIGNAL_WIDTH} (solid: measured, dashed: mean field)"
+            "Backward signal by layer, depth {depth}, width {SIGNAL_WIDTH} (solid: measured, dashed: theory at this width)"
         ),
         (
             &format!("layer l (the loss sits above layer {depth})"),

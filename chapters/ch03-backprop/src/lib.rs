@@ -71,11 +71,13 @@ pub fn report_with(s: &Settings) -> Result<String, Box<dyn Error>> {
             sigma_w2: *s2,
         };
         let predicted = mf.backward_profile(1.0, s.depth)[0];
+        let typical = mf.typical_backward_profile(1.0, s.depth, SIGNAL_WIDTH)[0];
         writeln!(
             out,
-            "  {label:<18} ‖δ_1‖/‖δ_L‖ = 10^{:.2}   (mean field 10^{:.2})",
+            "  {label:<18} ‖δ_1‖/‖δ_L‖ = 10^{:.2}   (mean field 10^{:.2}, at width {SIGNAL_WIDTH} 10^{:.2})",
             p.log_ratio(1).0 / std::f64::consts::LN_10,
-            predicted.log10()
+            predicted.log10(),
+            typical.log10()
         )?;
     }
     let stall = stall_setup(s);

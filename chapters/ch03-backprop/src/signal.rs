@@ -97,6 +97,41 @@ impl MeanField {
         q
     }
 
+    /// The relative variance of one layer's backward gain at width `n`:
+    /// `r = ‖δ_l‖² / ‖δ_{l+1}‖²` has mean `χ(q)` and variance
+    /// `κ(q) χ(q)² / n` with `κ(q) = 3 E[φ'⁴] / E[φ'²]² − 1`, when
+    /// `W_{l+1}ᵀ δ_{l+1}` is taken to be Gaussian and independent of `h_l`
+    /// (the assumption behind mean-field theory's backward pass): then
+    /// `r = (σ_w²/n) Σ_i φ'(h_i)² z_i²` with `z_i ~ N(0, 1)`. ReLU gives
+    /// exactly `5`, the identity `2`.
+    pub fn kappa(&self, q: f64) -> f64 {
+        let (m2, m4) = match self.activation {
+            Activation::Identity => (1.0, 1.0),
+            Activation::Relu => (0.5, 0.5),
+            a => (
+                gaussian_expectation(|h| a.derivative(h).powi(2), q),
+                gaussian_expectation(|h| a.derivative(h).powi(4), q),
+            ),
+        };
+        3.0 * m4 / (m2 * m2) - 1.0
+    }
+
+    /// The *typical* `‖δ_l‖ / ‖δ_L‖` at width `n` (the geometric mean over
+    /// networks), for `l = 1..=L`: mean field gives the mean of the squared
+    /// gain `r`, and the mean of its logarithm is smaller,
+    /// `E ln r ≈ ln E r − Var r / (2 (E r)²) = ln χ − κ / (2n)` (the
+    /// second-order expansion of the logarithm), so each layer multiplies
+    /// the typical norm by `√χ e^{−κ/(4n)}`. Domain: `n ≥ 1`.
+    pub fn typical_backward_profile(&self, q0: f64, depth: usize, n: usize) -> Vec<f64> {
+        let q = self.variances(q0, depth);
+        let mut out = vec![1.0; depth];
+        for l in (0..depth.saturating_sub(1)).rev() {
+            let correction = (-self.kappa(q[l]) / (4.0 * n as f64)).exp();
+            out[l] = out[l + 1] * self.chi(q[l]).sqrt() * correction;
+        }
+        out
+    }
+
     /// Predicted `‖δ_l‖ / ‖δ_L‖` (root mean square) for `l = 1..=L`, for an
     /// input with `‖x_0‖²/n_0 = q0`.
     pub fn backward_profile(&self, q0: f64, depth: usize) -> Vec<f64> {
@@ -210,6 +245,51 @@ impl Profile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kappa_is_the_relative_variance_of_one_layers_gain() {
+        // Closed forms: ReLU's slope is 0 or 1, the identity's 1.
+        let relu = MeanField {
+            activation: Activation::Relu,
+            sigma_w2: 2.0,
+        };
+        let identity = MeanField {
+            activation: Activation::Identity,
+            sigma_w2: 1.0,
+        };
+        assert_eq!((relu.kappa(1.0), identity.kappa(1.0)), (5.0, 2.0));
+        // Against simulation of the model r = (σ²/n) Σ φ'(h_i)² z_i²:
+        // its mean is χ and n Var(r) / χ² is κ, within four standard errors.
+        let tanh = MeanField {
+            activation: Activation::Tanh,
+            sigma_w2: 4.0,
+        };
+        let q = tanh.fixed_point(1.0);
+        let (n, draws) = (16, 40_000);
+        let mut rng = book_support::seeded(77);
+        let r: Vec<f64> = (0..draws)
+            .map(|_| {
+                (0..n)
+                    .map(|_| {
+                        let h = q.sqrt() * normal(&mut rng);
+                        let z = normal(&mut rng);
+                        (Activation::Tanh.derivative(h) * z).powi(2)
+                    })
+                    .sum::<f64>()
+                    * 4.0
+                    / n as f64
+            })
+            .collect();
+        let chi = tanh.chi(q);
+        let (mean, mean_se_) = mean_se(&r);
+        assert!((mean - chi).abs() < 4.0 * mean_se_, "{mean} vs {chi}");
+        let (var, var_se) = book_support::stats::variance_se(&r);
+        let predicted = tanh.kappa(q) * chi * chi / n as f64;
+        assert!(
+            (var - predicted).abs() < 4.0 * var_se,
+            "{var} ± {var_se} vs {predicted}"
+        );
+    }
 
     #[test]
     fn gaussian_expectation_of_known_moments() {

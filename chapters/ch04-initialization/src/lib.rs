@@ -15,9 +15,7 @@ pub use ch03_backprop::{
     Activation, DMatrix, DVector, EngineError, Loss, MeanField, Mlp, Workspace,
     gaussian_expectation, normal, relu_log_ratio_moments, trigamma,
 };
-pub use experiments::{
-    deep_widths, he, lecun, too_large, typical_log10_rms, xavier, xavier_relu,
-};
+pub use experiments::{deep_widths, he, lecun, too_large, typical_log10_rms, xavier, xavier_relu};
 pub use init::*;
 pub use signal::*;
 pub use training::*;
