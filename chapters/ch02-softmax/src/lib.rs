@@ -8,6 +8,7 @@ pub mod exercises;
 pub mod experiments;
 pub mod fast;
 pub mod figures;
+pub mod formats;
 pub mod softmax;
 
 pub use accuracy::{
@@ -22,6 +23,7 @@ pub use experiments::{
 pub use fast::{
     Kernel, KernelUnavailable, fast_exp, fast_exp_all, fast_log_sum_exp, fast_log_sum_exp_with,
 };
+pub use formats::Format;
 pub use softmax::{
     SoftmaxError, cross_entropy, cross_entropy_gradient, log_softmax, log_sum_exp,
     naive_log_sum_exp, naive_softmax, softmax, softmax_then_log,
