@@ -2,6 +2,8 @@
 //! double to single precision, bfloat16 or IEEE half precision with
 //! round-to-nearest, ties to even, as the hardware does.
 
+use crate::experiments::last_true;
+
 // ANCHOR: format
 /// A binary floating-point format: `precision` significand bits (the
 /// implicit leading one included) and largest exponent `emax`, with
@@ -63,6 +65,24 @@ impl Format {
     }
 }
 // ANCHOR_END: format
+
+// ANCHOR: exp_limits
+impl Format {
+    /// The largest double `x` whose exponential, computed in `f64` and
+    /// rounded to this format, is finite: the measured overflow threshold
+    /// (theory: `ln(max + ulp/2)`), found by bisection.
+    pub fn exp_overflow_threshold(self) -> Option<f64> {
+        last_true(|x| self.round(x.exp()).is_finite(), 0.0, 1000.0)
+    }
+
+    /// The largest input stored in this format whose exponential, rounded
+    /// to the format, is finite.
+    pub fn largest_input_with_finite_exp(self) -> Option<f64> {
+        let finite = |x: f64| self.round(self.round(x).exp()).is_finite();
+        last_true(finite, 0.0, 1000.0).map(|x| self.round(x))
+    }
+}
+// ANCHOR_END: exp_limits
 
 #[cfg(test)]
 mod tests {

@@ -45,10 +45,25 @@ pub fn report() -> Result<String, Box<dyn Error>> {
     let zero = last_true(|x| x.exp() == 0.0, -1000.0, 0.0).ok_or("no underflow threshold")?;
     writeln!(
         out,
-        "exp overflows above x = {overflow} (ln f64::MAX = {}); f32: {}",
-        f64::MAX.ln(),
-        (f32::MAX as f64).ln()
+        "exp overflows above x = {overflow} (ln f64::MAX = {})",
+        f64::MAX.ln()
     )?;
+    for (name, format) in [
+        ("f32", Format::F32),
+        ("bf16", Format::BF16),
+        ("fp16", Format::F16),
+    ] {
+        let threshold = format
+            .exp_overflow_threshold()
+            .ok_or("no overflow threshold")?;
+        let input = format
+            .largest_input_with_finite_exp()
+            .ok_or("no overflow threshold")?;
+        writeln!(
+            out,
+            "{name}: exp overflows at x = {threshold}; largest {name} input with finite exp: {input}"
+        )?;
+    }
     writeln!(out, "exp rounds to 0 at and below x = {zero}")?;
     writeln!(
         out,
