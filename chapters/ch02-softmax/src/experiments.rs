@@ -119,19 +119,23 @@ fn gradient_problems(seed: u64, cases: usize, classes: usize) -> Vec<(Vec<f64>, 
 /// The magnitudes that set the best step of the gradient check.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct StepEstimate {
-    /// The largest loss `|ℓ|` over the problems.
-    pub max_loss: f64,
+    /// The largest `max(|LSE(z)|, |z_c|)` over the problems: the loss
+    /// `ℓ = LSE(z) - z_c` is a difference, and its rounding error scales
+    /// with the size of its two terms, not with `|ℓ|`.
+    pub max_magnitude: f64,
     /// The largest `|∂³ℓ/∂z_i³| = p_i (1 - p_i) |1 - 2 p_i|` over the
     /// problems and components (at most `1/(6√3)`).
     pub max_third_derivative: f64,
-    /// `h* = (3 ε_mach max|ℓ| / max|∂³ℓ|)^{1/3}`, where the truncation
-    /// error `h²/6 |∂³ℓ|` and the rounding error `ε_mach |ℓ| / h` balance.
+    /// `h* = (3 ε_mach M / max|∂³ℓ|)^{1/3}` with `M` the largest magnitude,
+    /// where the truncation error `h²/6 |∂³ℓ|` and the rounding error
+    /// `ε_mach M / h` balance.
     pub best_step: f64,
 }
 
 // ANCHOR: step_estimate
 /// Over the same problems as [`gradient_check`] with these arguments, the
-/// largest loss and third derivative, and the step `h*` they predict.
+/// largest magnitude of the loss's two terms and third derivative, and the
+/// step `h*` they predict.
 /// Errors: zero classes ([`SoftmaxError::Empty`]) or zero cases (no
 /// magnitudes to measure, also [`SoftmaxError::Empty`]).
 pub fn gradient_step_estimate(
@@ -142,17 +146,18 @@ pub fn gradient_step_estimate(
     if classes == 0 || cases == 0 {
         return Err(SoftmaxError::Empty);
     }
-    let (mut max_loss, mut max_third_derivative) = (0.0f64, 0.0f64);
+    let (mut max_magnitude, mut max_third_derivative) = (0.0f64, 0.0f64);
     for (z, target) in gradient_problems(seed, cases, classes) {
-        max_loss = max_loss.max(cross_entropy(&z, target)?.abs());
+        let terms = log_sum_exp(&z).abs().max(z[target].abs()); // ℓ = LSE(z) - z_c
+        max_magnitude = max_magnitude.max(terms);
         for p in softmax(&z)? {
             let third = p * (1.0 - p) * (1.0 - 2.0 * p); // ∂³ℓ/∂z_i³
             max_third_derivative = max_third_derivative.max(third.abs());
         }
     }
-    let best_step = (3.0 * f64::EPSILON * max_loss / max_third_derivative).cbrt();
+    let best_step = (3.0 * f64::EPSILON * max_magnitude / max_third_derivative).cbrt();
     Ok(StepEstimate {
-        max_loss,
+        max_magnitude,
         max_third_derivative,
         best_step,
     })
@@ -309,6 +314,19 @@ mod tests {
     use crate::figures::GRADIENT_SEED;
 
     #[test]
+    fn fresh_draws_of_the_accuracy_family_stay_far_inside_the_worst_case() {
+        // The chapter's claims on the plain loop describe seed 13 only.
+        // Other seeds give errors of the same order (a few 1e-15, some of
+        // them above the bound the chapter states for seed 13), always far
+        // below the family's worst case of about 1e-11.
+        let errors: Vec<f64> = (14..30)
+            .map(|seed| lse_agreement(seed, 4, 1_000_000).plain_max_relative)
+            .collect();
+        assert!(errors.iter().all(|&e| e < 1e-14), "{errors:?}");
+        assert!(errors.iter().any(|&e| e > 2e-15), "{errors:?}");
+    }
+
+    #[test]
     fn last_true_finds_the_largest_point_where_the_predicate_holds() {
         let x = last_true(|x| x * x <= 2.0, 0.0, 2.0).unwrap();
         assert!(x * x <= 2.0 && x.next_up() * x.next_up() > 2.0);
@@ -353,20 +371,20 @@ mod tests {
         let e = gradient_step_estimate(GRADIENT_SEED, 20, 10).unwrap();
         let bound = 1.0 / (6.0 * 3f64.sqrt());
         assert!(e.max_third_derivative > 0.0 && e.max_third_derivative <= bound);
-        assert!(e.max_loss > 0.0);
+        assert!(e.max_magnitude > 0.0);
         let h = e.best_step;
         assert!(
-            (h.powi(3) - 3.0 * f64::EPSILON * e.max_loss / e.max_third_derivative).abs()
+            (h.powi(3) - 3.0 * f64::EPSILON * e.max_magnitude / e.max_third_derivative).abs()
                 < 1e-12 * h.powi(3)
         );
-        // The same problems as the gradient check: its largest loss is one
-        // of theirs, found again here.
+        // The same problems as the gradient check: its largest magnitude
+        // is one of theirs, found again here.
         let problems = gradient_problems(GRADIENT_SEED, 20, 10);
-        let losses: Vec<f64> = problems
+        let magnitudes: Vec<f64> = problems
             .iter()
-            .map(|(z, t)| cross_entropy(z, *t).unwrap())
+            .map(|(z, t)| log_sum_exp(z).abs().max(z[*t].abs()))
             .collect();
-        assert!(losses.contains(&e.max_loss));
+        assert!(magnitudes.contains(&e.max_magnitude));
         assert_eq!(gradient_step_estimate(1, 5, 0), Err(SoftmaxError::Empty));
         assert_eq!(gradient_step_estimate(1, 0, 5), Err(SoftmaxError::Empty));
     }

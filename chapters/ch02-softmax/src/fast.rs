@@ -66,7 +66,9 @@ const HIGHEST: f64 = 710.0;
 /// measures it).
 ///
 /// Domain: every f64. `NaN` gives `NaN`; `x > ln(f64::MAX)` gives `inf`;
-/// `x < -745.13` gives 0. A result in the subnormal range is rounded twice:
+/// `x <= -745.1332191019412`, the largest double whose exponential rounds
+/// to 0 (the next one up gives the smallest subnormal), gives 0, as
+/// `f64::exp` does. A result in the subnormal range is rounded twice:
 /// once when `2^(j/16) e^r` is formed, once more when it is scaled by
 /// `2^k` into the subnormal range, where fewer bits are kept; the tests
 /// bound the result there by one subnormal step of `f64::exp`.
@@ -539,6 +541,13 @@ mod tests {
         assert_eq!(fast_exp(-745.2), 0.0);
         assert_eq!(fast_exp(-1e300), 0.0);
         assert_eq!(fast_exp(-745.0), f64::from_bits(1)); // the smallest subnormal
+        // The two doubles either side of ln 2^-1075, where rounding to
+        // nearest switches from 0 to the smallest subnormal.
+        let last_zero = -745.1332191019412f64;
+        assert_eq!(fast_exp(last_zero), 0.0);
+        assert_eq!(fast_exp(last_zero.next_up()), f64::from_bits(1));
+        assert_eq!(last_zero.exp(), 0.0);
+        assert_eq!(last_zero.next_up().exp(), f64::from_bits(1));
     }
 
     #[test]

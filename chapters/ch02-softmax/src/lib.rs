@@ -8,6 +8,7 @@ pub mod exercises;
 pub mod experiments;
 pub mod fast;
 pub mod figures;
+pub mod formats;
 pub mod softmax;
 
 pub use accuracy::{
@@ -22,6 +23,7 @@ pub use experiments::{
 pub use fast::{
     Kernel, KernelUnavailable, fast_exp, fast_exp_all, fast_log_sum_exp, fast_log_sum_exp_with,
 };
+pub use formats::Format;
 pub use softmax::{
     SoftmaxError, cross_entropy, cross_entropy_gradient, log_softmax, log_sum_exp,
     naive_log_sum_exp, naive_softmax, softmax, softmax_then_log,
@@ -43,10 +45,25 @@ pub fn report() -> Result<String, Box<dyn Error>> {
     let zero = last_true(|x| x.exp() == 0.0, -1000.0, 0.0).ok_or("no underflow threshold")?;
     writeln!(
         out,
-        "exp overflows above x = {overflow} (ln f64::MAX = {}); f32: {}",
-        f64::MAX.ln(),
-        (f32::MAX as f64).ln()
+        "exp overflows above x = {overflow} (ln f64::MAX = {})",
+        f64::MAX.ln()
     )?;
+    for (name, format) in [
+        ("f32", Format::F32),
+        ("bf16", Format::BF16),
+        ("fp16", Format::F16),
+    ] {
+        let threshold = format
+            .exp_overflow_threshold()
+            .ok_or("no overflow threshold")?;
+        let input = format
+            .largest_input_with_finite_exp()
+            .ok_or("no overflow threshold")?;
+        writeln!(
+            out,
+            "{name}: exp overflows at x = {threshold}; largest {name} input with finite exp: {input}"
+        )?;
+    }
     writeln!(out, "exp rounds to 0 at and below x = {zero}")?;
     writeln!(
         out,

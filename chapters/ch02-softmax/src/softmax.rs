@@ -308,6 +308,25 @@ mod tests {
         assert_eq!(log_softmax(&[0.0, -800.0]).unwrap()[1], -800.0);
     }
 
+    /// The chapter's shift rule needs its absolute term: on logits and
+    /// shifts far below one, rounding the shifted logits alone does not
+    /// bound the change, because the softmax rounds its own work.
+    #[test]
+    fn shift_rounding_alone_fails_on_tiny_logits() {
+        use book_support::rand::RngExt;
+        let mut rng = book_support::seeded(21);
+        let found = (0..10_000).any(|_| {
+            let n = rng.random_range(2..24);
+            let z: Vec<f64> = (0..n).map(|_| rng.random_range(-1e-4..1e-4)).collect();
+            let c = rng.random_range(-1e-3..1e-3);
+            let shifted: Vec<f64> = z.iter().map(|v| v + c).collect();
+            let scale = f64::EPSILON * (c.abs() + z.iter().fold(0.0f64, |a, v| a.max(v.abs())));
+            let (p, q) = (softmax(&z).unwrap(), softmax(&shifted).unwrap());
+            p.iter().zip(&q).any(|(a, b)| (a - b).abs() > scale)
+        });
+        assert!(found);
+    }
+
     #[test]
     fn small_cases_match_the_definition() {
         let z = [0.5, -1.25, 2.0, 0.0];
@@ -345,16 +364,27 @@ mod tests {
         }
 
         /// Shift invariance up to rounding: for any real shift no probability
-        /// moves by more than one rounding of the shifted logits.
+        /// moves by more than the rounding of the shifted logits plus the
+        /// softmax's own roundings (an absolute term, which dominates when
+        /// the logits and the shift are far below one).
         #[test]
         fn softmax_is_shift_invariant_up_to_rounding(
             z in proptest::collection::vec(-50.0f64..50.0, 1..24),
             c in -1.0e3f64..1.0e3,
+            tiny in 0i32..12,
         ) {
+            // Shrink logits and shift together by 10^-(0..12).
+            let size = 10f64.powi(-tiny);
+            let z: Vec<f64> = z.iter().map(|v| v * size).collect();
+            let c = c * size;
             let shifted: Vec<f64> = z.iter().map(|v| v + c).collect();
             let scale = f64::EPSILON * (c.abs() + z.iter().fold(0.0f64, |a, v| a.max(v.abs())));
+            // Each softmax rounds K exponentials (one ulp each), their sum
+            // and a division: a relative error of at most about
+            // (K + 4) ε / 2 per probability, in each of the two softmaxes.
+            let own = (z.len() + 4) as f64 * f64::EPSILON;
             for (p, q) in softmax(&z)?.iter().zip(softmax(&shifted)?) {
-                prop_assert!((p - q).abs() <= scale, "{p} vs {q}");
+                prop_assert!((p - q).abs() <= scale + own * p.max(q), "{p} vs {q}");
             }
             let lse_change = log_sum_exp(&shifted) - log_sum_exp(&z) - c;
             prop_assert!(lse_change.abs() <= 4.0 * scale + 4.0 * f64::EPSILON * log_sum_exp(&shifted).abs());
