@@ -1,11 +1,12 @@
 //! Support machinery shared by every chapter of *Opening the Black Box* that
 //! is not itself a lesson: claim declarations and checks, the markdown
-//! scanner they rest on, the figure style, seeded randomness and the
-//! chapter command line.
+//! scanner they rest on, the figure style, seeded randomness, the chapter
+//! command line and the loaders of the data sets the repository ships.
 
 pub mod bench;
 pub mod claims;
 pub mod cli;
+pub mod data;
 pub mod figure;
 pub mod markdown;
 
