@@ -1,0 +1,1 @@
+//! Solutions to the chapter's exercises, each with its tests.
