@@ -16,7 +16,9 @@ pub mod stochastic;
 pub mod training;
 
 pub use block::Residual;
-pub use ch03_backprop::{Activation, DMatrix, DVector, EngineError, Loss, Mlp, Workspace, normal};
+pub use ch03_backprop::{
+    Activation, DMatrix, DVector, EngineError, Loss, Mlp, Workspace, normal, relative_error,
+};
 pub use equivalence::*;
 pub use experiments::Settings;
 pub use nets::*;
