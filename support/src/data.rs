@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 #[derive(Debug)]
 pub enum DataError {
     /// The file could not be read.
-    Io { file: PathBuf, error: std::io::Error },
+    Io {
+        file: PathBuf,
+        error: std::io::Error,
+    },
     /// A line does not have the expected form.
     Malformed {
         file: PathBuf,
@@ -165,7 +168,11 @@ mod tests {
         d.labels.iter().for_each(|&l| counts[usize::from(l)] += 1);
         assert_eq!(counts, [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]);
         let pixels = d.images.iter().flatten();
-        assert!(pixels.clone().all(|&p| (0.0..=16.0).contains(&p) && p.fract() == 0.0));
+        assert!(
+            pixels
+                .clone()
+                .all(|&p| (0.0..=16.0).contains(&p) && p.fract() == 0.0)
+        );
         assert_eq!(pixels.fold(0.0f64, |m, &p| m.max(p)), 16.0);
         // The first image is a zero; its first row is 0 0 5 13 9 1 0 0.
         assert_eq!(d.labels[0], 0);
@@ -188,11 +195,15 @@ mod tests {
         let good = row("1", "2");
         let cases = [
             (format!("{good}\n{}", row("17", "2")), 2, "pixel 11 is `17`"),
-            (format!("{}", row("-1", "2")), 1, "pixel 11 is `-1`"),
-            (format!("{}", row("1.5", "2")), 1, "pixel 11 is `1.5`"),
-            (format!("{}", row("x", "2")), 1, "pixel 11 is `x`"),
-            (format!("{good}\n{good}\n{}", row("1", "10")), 3, "label is `10`"),
-            (format!("{}", row("1", "")), 1, "label is ``"),
+            (row("-1", "2"), 1, "pixel 11 is `-1`"),
+            (row("1.5", "2"), 1, "pixel 11 is `1.5`"),
+            (row("x", "2"), 1, "pixel 11 is `x`"),
+            (
+                format!("{good}\n{good}\n{}", row("1", "10")),
+                3,
+                "label is `10`",
+            ),
+            (row("1", ""), 1, "label is ``"),
             (format!("{good}\n1,2,3"), 2, "found 3"),
             (format!("{good},4"), 1, "found 66"),
             (format!("{good}\n\n{good}"), 2, "found 1"),

@@ -38,9 +38,13 @@ fn main() {
     let x = DMatrix::from_fn(WIDTH, BATCH, |_, _| normal(&mut rng));
     let y = DMatrix::from_fn(1, BATCH, |_, _| normal(&mut rng));
     let mut ws = Workspace::new(&net, BATCH).expect("positive batch");
-    let first = net.loss_and_gradient(&x, &y, Loss::Mse, &mut ws).expect("valid batch");
+    let first = net
+        .loss_and_gradient(&x, &y, Loss::Mse, &mut ws)
+        .expect("valid batch");
     report("forward only", 30, || net.forward_ws(&x, &mut ws).unwrap());
-    report("forward+backward", 30, || net.loss_and_gradient(&x, &y, Loss::Mse, &mut ws).unwrap());
+    report("forward+backward", 30, || {
+        net.loss_and_gradient(&x, &y, Loss::Mse, &mut ws).unwrap()
+    });
     let t = report(
         "residual MLP, 1000 blocks of width 32, batch 64, MSE: training step",
         30,
@@ -64,9 +68,13 @@ fn probe() {
     let a = DMatrix::<f64>::from_fn(32, 32, |i, j| (i + j) as f64);
     let b = DMatrix::<f64>::from_fn(32, 64, |i, j| (i * j) as f64);
     let mut c = DMatrix::<f64>::zeros(32, 64);
-    report("gemm 32x32 * 32x64 plain", 20000, || c.gemm(1.0, &a, &b, 0.0));
+    report("gemm 32x32 * 32x64 plain", 20000, || {
+        c.gemm(1.0, &a, &b, 0.0)
+    });
     let mut c2 = DMatrix::<f64>::zeros(32, 32);
-    report("gemm 32x64 * (32x64)^T", 20000, || c2.gemm(1.0, &b, &b.transpose(), 0.0));
+    report("gemm 32x64 * (32x64)^T", 20000, || {
+        c2.gemm(1.0, &b, &b.transpose(), 0.0)
+    });
     let a256 = DMatrix::<f64>::from_fn(256, 256, |i, j| (i + j) as f64);
     let mut c256 = DMatrix::<f64>::zeros(256, 256);
     let t = report("gemm 256", 200, || c256.gemm(1.0, &a256, &a256, 0.0));

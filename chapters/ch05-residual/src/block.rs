@@ -158,7 +158,12 @@ impl Block for Residual {
         let db1 = delta.column_sum();
         let dw2 = (dy * r.transpose()) * self.gate();
         let dx = dy * self.shortcut + w1.transpose() * &delta;
-        let grad = dw1.iter().chain(db1.iter()).chain(dw2.iter()).copied().collect();
+        let grad = dw1
+            .iter()
+            .chain(db1.iter())
+            .chain(dw2.iter())
+            .copied()
+            .collect();
         Backward { dx, grad }
     }
     // ANCHOR_END: lesson
@@ -182,7 +187,11 @@ impl Block for Residual {
         if self.gate() == 0.0 {
             return;
         }
-        let count = if self.activation == Activation::Relu { 1 } else { 2 };
+        let count = if self.activation == Activation::Relu {
+            1
+        } else {
+            2
+        };
         if saved.len() != count || saved[0].shape() != (h, batch) {
             *saved = vec![DMatrix::zeros(h, batch); count];
         }
@@ -191,7 +200,13 @@ impl Block for Residual {
         // a = W₁ x + b₁ 1ᵀ goes into the last buffer, then r = φ(a) into
         // the first (in place for the ReLU).
         let a = &mut saved[count - 1];
-        gemm(a.as_mut_slice(), 1.0, Op::of(w1, h), Op::of(x.as_slice(), n), 0.0);
+        gemm(
+            a.as_mut_slice(),
+            1.0,
+            Op::of(w1, h),
+            Op::of(x.as_slice(), n),
+            0.0,
+        );
         for column in a.as_mut_slice().chunks_exact_mut(h) {
             column.iter_mut().zip(b1).for_each(|(v, b)| *v += b);
         }
@@ -200,7 +215,13 @@ impl Block for Residual {
         } else {
             saved[0].apply(|v| *v = relu(*v));
         }
-        gemm(y.as_mut_slice(), self.gate(), Op::of(w2, n), Op::of(saved[0].as_slice(), h), 1.0);
+        gemm(
+            y.as_mut_slice(),
+            self.gate(),
+            Op::of(w2, n),
+            Op::of(saved[0].as_slice(), h),
+            1.0,
+        );
     }
 
     /// The backward pass into buffers, allocation-free after the first
@@ -247,10 +268,22 @@ impl Block for Residual {
         for column in delta.as_slice().chunks_exact(h) {
             gb1.iter_mut().zip(column).for_each(|(s, d)| *s += d);
         }
-        gemm(gw1, 1.0, Op::of(delta.as_slice(), h), Op::of(x.as_slice(), n).t(), 0.0);
+        gemm(
+            gw1,
+            1.0,
+            Op::of(delta.as_slice(), h),
+            Op::of(x.as_slice(), n).t(),
+            0.0,
+        );
         if let Some(dx) = dx {
             dx.zip_apply(dy, |d, v| *d = self.shortcut * v);
-            gemm(dx.as_mut_slice(), 1.0, Op::of(w1, h).t(), Op::of(delta.as_slice(), h), 1.0);
+            gemm(
+                dx.as_mut_slice(),
+                1.0,
+                Op::of(w1, h).t(),
+                Op::of(delta.as_slice(), h),
+                1.0,
+            );
         }
     }
 }
@@ -331,7 +364,10 @@ impl<'a> Op<'a> {
 /// own small-product loops mishandle strided operands). A shape mismatch is
 /// a bug of this file and panics.
 fn gemm(out: &mut [f64], alpha: f64, a: Op<'_>, b: Op<'_>, beta: f64) {
-    assert!(a.cols == b.rows && out.len() == a.rows * b.cols, "gemm shapes");
+    assert!(
+        a.cols == b.rows && out.len() == a.rows * b.cols,
+        "gemm shapes"
+    );
     if a.rows > 5 && a.cols > 5 && b.cols > 5 {
         DMatrixViewMut::from_slice(out, a.rows, b.cols).gemm(alpha, &a.view(), &b.view(), beta);
         return;

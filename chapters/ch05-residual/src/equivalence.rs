@@ -102,7 +102,12 @@ pub fn plain_as_residual(mlp: &Mlp) -> Result<Net> {
         w2.columns_mut(0, n).copy_from(&identity);
         w2.columns_mut(n, n).copy_from(&(-&identity));
         w2.columns_mut(2 * n, n).copy_from(&identity);
-        blocks.push(Piece::Residual(Residual::new(n, 3 * n, Activation::Relu)?));
+        // Clones of one block share the fast backward pass's scratch.
+        let block = match blocks.last() {
+            Some(Piece::Residual(b)) => b.clone(),
+            _ => Residual::new(n, 3 * n, Activation::Relu)?,
+        };
+        blocks.push(Piece::Residual(block));
         let mut t = w1.as_slice().to_vec();
         t.extend_from_slice(b1.as_slice());
         t.extend_from_slice(w2.as_slice());
@@ -121,29 +126,51 @@ mod tests {
     #[test]
     fn both_constructions_compute_the_same_function() {
         let mut rng = book_support::seeded(8);
-        let net = residual_stack(4, 6, 5, Activation::Relu, 1.0, BranchScale::Unscaled, &mut rng)
-            .unwrap();
+        let net = residual_stack(
+            4,
+            6,
+            5,
+            Activation::Relu,
+            1.0,
+            BranchScale::Unscaled,
+            &mut rng,
+        )
+        .unwrap();
         let plain = residual_as_plain(&net).unwrap();
         assert_eq!(plain.widths(), vec![4, 14, 14, 14, 14, 14, 4]);
         let x = DMatrix::from_fn(4, 50, |_, _| normal(&mut rng));
         let (a, b) = (net.forward(&x).unwrap(), plain.forward(&x).unwrap());
         assert!(relative_error(b.as_slice(), a.as_slice()) < 1e-13);
 
-        let mlp = Mlp::gaussian(&[4; 6], Activation::Relu, Activation::Relu, 2.0, 0.3, &mut rng)
-            .unwrap();
+        let mlp = Mlp::gaussian(
+            &[4; 6],
+            Activation::Relu,
+            Activation::Relu,
+            2.0,
+            0.3,
+            &mut rng,
+        )
+        .unwrap();
         let res = plain_as_residual(&mlp).unwrap();
         let (a, b) = (mlp.forward(&x).unwrap(), res.forward(&x).unwrap());
         assert!(relative_error(b.as_slice(), a.as_slice()) < 1e-13);
 
         // What does not fit is refused.
-        let tanh = residual_stack(4, 6, 2, Activation::Tanh, 1.0, BranchScale::Zero, &mut rng)
-            .unwrap();
+        let tanh =
+            residual_stack(4, 6, 2, Activation::Tanh, 1.0, BranchScale::Zero, &mut rng).unwrap();
         assert!(residual_as_plain(&tanh).is_err());
-        let scaled = residual_stack(4, 6, 2, Activation::Relu, 0.5, BranchScale::Zero, &mut rng)
-            .unwrap();
+        let scaled =
+            residual_stack(4, 6, 2, Activation::Relu, 0.5, BranchScale::Zero, &mut rng).unwrap();
         assert!(residual_as_plain(&scaled).is_err());
-        let linear_top = Mlp::gaussian(&[4; 3], Activation::Relu, Activation::Identity, 2.0, 0.0, &mut rng)
-            .unwrap();
+        let linear_top = Mlp::gaussian(
+            &[4; 3],
+            Activation::Relu,
+            Activation::Identity,
+            2.0,
+            0.0,
+            &mut rng,
+        )
+        .unwrap();
         assert!(plain_as_residual(&linear_top).is_err());
     }
 }

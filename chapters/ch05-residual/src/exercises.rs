@@ -29,7 +29,7 @@ pub fn matched_uniform(survival: &Survival) -> Result<Survival, EngineError> {
 /// energy of `depth` linear blocks with branch variance `σ²`. Errors: a
 /// share outside `(0, 1]`, `σ²` not positive and finite, `depth > 128`.
 pub fn effective_length(depth: u32, sigma2: f64, share: f64) -> Result<usize, EngineError> {
-    if !(share > 0.0 && share <= 1.0) || !(sigma2.is_finite() && sigma2 > 0.0) {
+    if !(share > 0.0 && share <= 1.0 && sigma2.is_finite() && sigma2 > 0.0) {
         return Err(EngineError::Argument(format!(
             "share {share} must lie in (0, 1] and σ² {sigma2} be positive"
         )));
@@ -71,7 +71,13 @@ mod tests {
         assert_eq!(effective_length(10, 1.0, 0.5).unwrap(), 5);
         assert_eq!(effective_length(10, 1.0, 1.0).unwrap(), 10);
         assert_eq!(effective_length(10, 1e-9, 0.5).unwrap(), 0);
-        for (s2, share) in [(0.0, 0.5), (f64::NAN, 0.5), (1.0, 0.0), (1.0, 1.5), (1.0, f64::NAN)] {
+        for (s2, share) in [
+            (0.0, 0.5),
+            (f64::NAN, 0.5),
+            (1.0, 0.0),
+            (1.0, 1.5),
+            (1.0, f64::NAN),
+        ] {
             assert!(effective_length(10, s2, share).is_err());
         }
     }

@@ -5,7 +5,9 @@ use crate::nets::{Body, BranchScale, residual_stack};
 use crate::paths::energy_ratios;
 use crate::signal::{mean_and_se, parameter_gradient_norms};
 use crate::stochastic::{Gates, Survival, evaluation_gates};
-use crate::training::{DepthSetup, DigitsSetup, Mismatch, digits_split, evaluate, mismatch, sine_task};
+use crate::training::{
+    DepthSetup, DigitsSetup, Mismatch, digits_split, evaluate, mismatch, sine_task,
+};
 use crate::{Net, network};
 use ch03_backprop::{Activation, Loss, Run, normal};
 use nalgebra::DMatrix;
@@ -61,10 +63,7 @@ impl Settings {
     /// The depths of the trained comparison: 10, 100 and [`Settings::depth`]
     /// (those not above it, without repeats).
     pub fn depths(&self) -> Vec<usize> {
-        let mut d: Vec<usize> = [10, 100]
-            .into_iter()
-            .filter(|&d| d < self.depth)
-            .collect();
+        let mut d: Vec<usize> = [10, 100].into_iter().filter(|&d| d < self.depth).collect();
         d.push(self.depth);
         d
     }
@@ -170,12 +169,22 @@ fn compute(s: &Settings) -> Result<Results> {
     let (_, y) = sine_task(setup.width, setup.points, setup.seed);
     let init_gradients = [
         init_gradient_norms(Body::Plain, s.depth, s.seed(70))?,
-        init_gradient_norms(Body::Residual(BranchScale::InverseSqrtDepth), s.depth, s.seed(70))?,
+        init_gradient_norms(
+            Body::Residual(BranchScale::InverseSqrtDepth),
+            s.depth,
+            s.seed(70),
+        )?,
     ];
     let forward_logs = FORWARD_SCALES
         .iter()
         .map(|&scale| {
-            forward_log_profile(scale, FORWARD_DEPTH, FORWARD_WIDTH, FORWARD_NETS, s.seed(80))
+            forward_log_profile(
+                scale,
+                FORWARD_DEPTH,
+                FORWARD_WIDTH,
+                FORWARD_NETS,
+                s.seed(80),
+            )
         })
         .collect::<Result<_>>()?;
     let ratios = energy_ratios(PATH_WIDTH, PATH_BLOCKS, PATH_SIGMA2, PATH_NETS, s.seed(90))?;

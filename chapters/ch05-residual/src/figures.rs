@@ -1,8 +1,8 @@
 //! The chapter's figures, drawn from the shared experiments.
 
 use crate::experiments::{
-    FORWARD_DEPTH, FORWARD_NETS, FORWARD_SCALES, FORWARD_WIDTH, PATH_BLOCKS, PATH_SIGMA2,
-    Results, Settings, with_results,
+    FORWARD_DEPTH, FORWARD_NETS, FORWARD_SCALES, FORWARD_WIDTH, PATH_BLOCKS, PATH_SIGMA2, Results,
+    Settings, with_results,
 };
 use crate::nets::{Body, BranchScale};
 use crate::paths::{binomial_pmf, expected_energy};
@@ -61,8 +61,8 @@ fn forward_signal(r: &Results) -> Result<Figure> {
                 .draw_series(LineSeries::new(measured, color.stroke_width(2)))?
                 .label(scale_name(scale))
                 .legend(line(color));
-            let per_block = scale.expected_growth(FORWARD_WIDTH, FORWARD_DEPTH).log10()
-                / FORWARD_DEPTH as f64;
+            let per_block =
+                scale.expected_growth(FORWARD_WIDTH, FORWARD_DEPTH).log10() / FORWARD_DEPTH as f64;
             let exact = (0..=FORWARD_DEPTH).map(|l| (l as f64, l as f64 * per_block));
             chart.draw_series(DashedLineSeries::new(exact, 5, 4, color.stroke_width(1)))?;
         }
@@ -84,9 +84,10 @@ fn gradient_norms(r: &Results, depth: usize) -> Result<Figure> {
                 .collect()
         })
         .collect();
-    let (lo, hi) = series.iter().flatten().fold((0.0f64, 0.0f64), |(lo, hi), p| {
-        (lo.min(p.1), hi.max(p.1))
-    });
+    let (lo, hi) = series
+        .iter()
+        .flatten()
+        .fold((0.0f64, 0.0f64), |(lo, hi), p| (lo.min(p.1), hi.max(p.1)));
     draw("gradient-norms", SIZE, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(
@@ -108,7 +109,10 @@ fn gradient_norms(r: &Results, depth: usize) -> Result<Figure> {
             .draw()?;
         for (k, (points, label)) in series
             .iter()
-            .zip(["plain ReLU network (He)", "residual network, branches scaled by 1/√L"])
+            .zip([
+                "plain ReLU network (He)",
+                "residual network, branches scaled by 1/√L",
+            ])
             .enumerate()
         {
             let color = PALETTE[k];

@@ -128,7 +128,11 @@ pub fn report_with(s: &Settings) -> Result<String, Box<dyn Error>> {
         writeln!(
             out,
             "  train/test gap of the mean of x_L: {:.3} unscaled, {:.3} with the rule (Monte Carlo noise {:.3}); mean square {ms:.2} ± {ms_se:.2} training, {:.2} unscaled, {:.2} with the rule",
-            m.mean_gap_full, m.mean_gap_expected, m.gap_se, m.mean_square_full, m.mean_square_expected
+            m.mean_gap_full,
+            m.mean_gap_expected,
+            m.gap_se,
+            m.mean_square_full,
+            m.mean_square_expected
         )?;
         Ok(out)
     })

@@ -73,8 +73,7 @@ impl Block for Piece {
         dx: Option<&mut DMatrix<f64>>,
         grad: &mut [f64],
     ) {
-        self.block()
-            .backward_into(theta, x, y, saved, dy, dx, grad)
+        self.block().backward_into(theta, x, y, saved, dy, dx, grad)
     }
 }
 
@@ -185,7 +184,10 @@ pub fn network<R: Rng + ?Sized>(
     let linear = |n_in: usize, n_out: usize, rng: &mut R| {
         let mut theta = gaussian(n_out, n_in, 1.0 / n_in as f64, rng);
         theta.extend(std::iter::repeat_n(0.0, n_out));
-        (Piece::Dense(dense(n_in, n_out, Activation::Identity)), theta)
+        (
+            Piece::Dense(dense(n_in, n_out, Activation::Identity)),
+            theta,
+        )
     };
     if input == 0 || width == 0 || outputs == 0 {
         return Err(EngineError::Empty(format!(
@@ -193,6 +195,8 @@ pub fn network<R: Rng + ?Sized>(
         )));
     }
     let mut pieces = vec![linear(input, width, rng)];
+    // One block, cloned: the clones share the fast backward pass's scratch.
+    let block = Residual::new(width, width, Activation::Relu)?;
     for _ in 0..depth {
         pieces.push(match body {
             Body::Plain => {
@@ -201,7 +205,7 @@ pub fn network<R: Rng + ?Sized>(
                 (Piece::Dense(dense(width, width, Activation::Relu)), theta)
             }
             Body::Residual(scale) => (
-                Piece::Residual(Residual::new(width, width, Activation::Relu)?),
+                Piece::Residual(block.clone()),
                 branch_parameters(
                     width,
                     width,
@@ -215,4 +219,41 @@ pub fn network<R: Rng + ?Sized>(
     pieces.push(linear(width, outputs, rng));
     let (blocks, theta) = pieces.into_iter().unzip();
     Network::from_blocks(blocks, theta)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ch03_backprop::{Loss, Workspace, finite_difference_gradient, relative_error};
+
+    #[test]
+    fn networks_of_shared_blocks_have_the_lessons_gradients() {
+        let mut rng = book_support::seeded(9);
+        let x = DMatrix::from_fn(5, 7, |_, _| normal(&mut rng));
+        let y = DMatrix::from_fn(2, 7, |_, _| normal(&mut rng));
+        for body in [Body::Plain, Body::Residual(BranchScale::Unscaled)] {
+            let net = network(body, 5, 6, 4, 2, &mut rng).unwrap();
+            // Some branches off, as under stochastic depth.
+            for (i, piece) in net.blocks().iter().enumerate() {
+                if let Some(r) = piece.residual() {
+                    r.set_gate(if i % 2 == 0 { 0.0 } else { 0.7 }).unwrap();
+                }
+            }
+            let (loss, lesson) = net.gradient(&x, &y, Loss::Mse).unwrap();
+            let mut ws = Workspace::new(&net, 7).unwrap();
+            for _ in 0..2 {
+                let fast = net.loss_and_gradient(&x, &y, Loss::Mse, &mut ws).unwrap();
+                assert!((fast - loss).abs() <= 1e-14 * loss.abs());
+                let e = relative_error(ws.gradients().as_slice(), lesson.as_slice());
+                assert!(e < 1e-13, "{body:?}: {e}");
+            }
+            let fd = finite_difference_gradient(&net, &x, &y, Loss::Mse).unwrap();
+            assert!(relative_error(&fd, lesson.as_slice()) < 1e-6, "{body:?}");
+        }
+        assert!(network(Body::Plain, 0, 3, 2, 1, &mut rng).is_err());
+        assert!(network(Body::Plain, 3, 3, 0, 1, &mut rng).is_err());
+        assert!(
+            residual_stack(3, 3, 0, Activation::Relu, 1.0, BranchScale::Zero, &mut rng).is_err()
+        );
+    }
 }

@@ -252,7 +252,8 @@ mod tests {
         let mut ws = Workspace::new(&net, 1).unwrap().with_input_gradient();
         let x = DMatrix::from_fn(n, 1, |_, _| normal(&mut rng));
         let target = DMatrix::from_column_slice(n, 1, u.as_slice());
-        net.loss_and_gradient(&x, &target, Loss::Linear, &mut ws).unwrap();
+        net.loss_and_gradient(&x, &target, Loss::Linear, &mut ws)
+            .unwrap();
         let total: DVector<f64> = v.iter().sum();
         let engine = ws.activation_gradient(0).unwrap();
         assert!(relative_error(total.as_slice(), engine.as_slice()) < 1e-12);

@@ -118,9 +118,16 @@ mod tests {
         let x = DMatrix::from_fn(6, 3, |_, _| normal(&mut rng));
         let u = DMatrix::from_fn(6, 3, |_, _| normal(&mut rng));
         for lambda in [1.0, 0.5, 1.5] {
-            let net =
-                residual_stack(6, 8, 20, Activation::Relu, lambda, BranchScale::Zero, &mut rng)
-                    .unwrap();
+            let net = residual_stack(
+                6,
+                8,
+                20,
+                Activation::Relu,
+                lambda,
+                BranchScale::Zero,
+                &mut rng,
+            )
+            .unwrap();
             let g = input_gradient_norms(&net, &x, &u).unwrap();
             for (l, gl) in g.iter().enumerate() {
                 let expected = u.norm() * lambda.powi(20 - l as i32);
@@ -145,8 +152,8 @@ mod tests {
         assert_eq!(exact, 16.0);
         assert!((mean - exact).abs() < 4.0 * se, "{mean} ± {se}");
         // Bad input is an error, not a panic.
-        let net = residual_stack(8, 8, 4, Activation::Relu, 1.0, BranchScale::Zero, &mut rng)
-            .unwrap();
+        let net =
+            residual_stack(8, 8, 4, Activation::Relu, 1.0, BranchScale::Zero, &mut rng).unwrap();
         let nan = DMatrix::from_element(8, 1, f64::NAN);
         assert!(forward_ratio(&net, &nan).is_err());
         assert!(forward_ratio(&net, &DMatrix::zeros(7, 1)).is_err());

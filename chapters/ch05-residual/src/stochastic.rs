@@ -170,7 +170,11 @@ mod tests {
         let pmf = s.active_pmf();
         assert!((pmf.iter().sum::<f64>() - 1.0).abs() < 1e-15);
         let mean: f64 = pmf.iter().enumerate().map(|(k, p)| k as f64 * p).sum();
-        let second: f64 = pmf.iter().enumerate().map(|(k, p)| (k * k) as f64 * p).sum();
+        let second: f64 = pmf
+            .iter()
+            .enumerate()
+            .map(|(k, p)| (k * k) as f64 * p)
+            .sum();
         assert!((mean - 2.75).abs() < 1e-14);
         assert!((second - mean * mean - s.variance_active()).abs() < 1e-14);
         assert_eq!(pmf[0], 0.125 * 0.25 * 0.375 * 0.5);
@@ -189,8 +193,16 @@ mod tests {
     fn the_test_time_rule_is_the_expected_block_output() {
         // One block: E[x + δ F(x)] = x + p F(x), by simulation.
         let mut rng = book_support::seeded(2);
-        let net = residual_stack(3, 5, 1, Activation::Relu, 1.0, BranchScale::Unscaled, &mut rng)
-            .unwrap();
+        let net = residual_stack(
+            3,
+            5,
+            1,
+            Activation::Relu,
+            1.0,
+            BranchScale::Unscaled,
+            &mut rng,
+        )
+        .unwrap();
         let s = Survival::uniform(1, 0.3).unwrap();
         let x = DMatrix::from_fn(3, 1, |_, _| normal(&mut rng));
         evaluation_gates(&net, &s, Gates::Expected).unwrap();

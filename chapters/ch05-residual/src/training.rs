@@ -303,5 +303,8 @@ pub fn mismatch(
 
 /// The number of residual blocks among a network's pieces.
 pub fn residual_blocks(net: &Net) -> usize {
-    net.blocks().iter().filter(|p| p.residual().is_some()).count()
+    net.blocks()
+        .iter()
+        .filter(|p| p.residual().is_some())
+        .count()
 }
