@@ -308,3 +308,44 @@ pub fn residual_blocks(net: &Net) -> usize {
         .filter(|p| p.residual().is_some())
         .count()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::block::Residual;
+    use crate::nets::{BranchScale, Piece, residual_stack};
+    use ch03_backprop::{Activation, Network};
+
+    #[test]
+    fn bad_setups_are_errors_not_panics() {
+        assert!(digits_split(0, 1).is_err());
+        assert!(digits_split(1797, 1).is_err());
+        let (train, test) = digits_split(397, 1).unwrap();
+        assert_eq!((train.len(), test.len()), (1400, 397));
+        assert_eq!(train.x.nrows(), 64);
+        assert!(train.x.iter().all(|&v| (0.0..=1.0).contains(&v)));
+        assert!(DepthSetup::BOOK.run(Body::Plain, 0).is_err());
+        let mut rng = book_support::seeded(1);
+        let stack =
+            residual_stack(4, 4, 1, Activation::Relu, 1.0, BranchScale::Zero, &mut rng).unwrap();
+        assert!(last_hidden(&stack, &DMatrix::zeros(4, 2)).is_err());
+        let d = DigitsSetup {
+            steps: 2,
+            ..DigitsSetup::BOOK
+        };
+        let wrong = Survival::linear(d.depth + 1, 0.5).unwrap();
+        assert!(d.train(&train, Some(&wrong)).is_err());
+        let (net, losses) = d.train(&train, None).unwrap();
+        assert_eq!(losses.len(), 2);
+        let right = Survival::linear(d.depth, 0.5).unwrap();
+        assert!(mismatch(&net, &right, &test.x, 1, 1).is_err());
+        assert!(mismatch(&net, &wrong, &test.x, 5, 1).is_err());
+        assert!(mismatch(&net, &right, &DMatrix::zeros(63, 2), 5, 1).is_err());
+        // Blocks whose widths do not chain are refused when the network is built.
+        let a = Residual::new(3, 2, Activation::Relu).unwrap();
+        let b = Residual::new(4, 2, Activation::Relu).unwrap();
+        let theta = vec![vec![0.0; 14], vec![0.0; 18]];
+        let err = Network::from_blocks(vec![Piece::Residual(a), Piece::Residual(b)], theta);
+        assert!(err.unwrap_err().to_string().contains("shape mismatch"));
+    }
+}
