@@ -166,6 +166,7 @@ impl Block for Residual {
             .collect();
         Backward { dx, grad }
     }
+    // (The fast passes follow; see block.rs.)
     // ANCHOR_END: lesson
 
     /// The forward pass into buffers. `saved` holds `r = φ(a)` and, unless
