@@ -23,6 +23,7 @@ pub const CHAPTERS: &[Chapter] = &[
     ch02_softmax::CHAPTER,
     ch03_backprop::CHAPTER,
     ch04_initialization::CHAPTER,
+    ch05_residual::CHAPTER,
 ];
 
 /// The book's root folder (where `book.toml` lives).

@@ -1,12 +1,14 @@
 //! Support machinery shared by every chapter of *Opening the Black Box* that
 //! is not itself a lesson: claim declarations and checks, the markdown
 //! scanner they rest on, the figure style, seeded randomness, sample
-//! statistics, result caching and the chapter command line.
+//! statistics, result caching, the chapter command line and the loaders of
+//! the data sets the repository ships.
 
 pub mod bench;
 pub mod cache;
 pub mod claims;
 pub mod cli;
+pub mod data;
 pub mod figure;
 pub mod markdown;
 pub mod parallel;

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    ch05_residual::CHAPTER.main()
+}

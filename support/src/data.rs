@@ -1,0 +1,228 @@
+//! Data sets that the repository ships under `data/`, with loaders that
+//! check every line. Chapters that train on real data load it from here.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Why a data file could not be loaded: it names the file and, for a
+/// malformed line, the line (from 1) and what is wrong with it.
+#[derive(Debug)]
+pub enum DataError {
+    /// The file could not be read.
+    Io {
+        file: PathBuf,
+        error: std::io::Error,
+    },
+    /// A line does not have the expected form.
+    Malformed {
+        file: PathBuf,
+        line: usize,
+        reason: String,
+    },
+    /// The file has no examples.
+    Empty { file: PathBuf },
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DataError::Io { file, error } => write!(f, "{}: {error}", file.display()),
+            DataError::Malformed { file, line, reason } => {
+                write!(f, "{}:{line}: {reason}", file.display())
+            }
+            DataError::Empty { file } => write!(f, "{}: no examples", file.display()),
+        }
+    }
+}
+
+impl std::error::Error for DataError {}
+
+/// The 8×8 handwritten digits distributed with scikit-learn (BSD 3-Clause;
+/// originally the UCI "Optical Recognition of Handwritten Digits" test
+/// set): see `data/digits/README.md` for provenance and licence.
+///
+/// Each image is 64 pixels, row by row, each an integer from 0 to 16 (kept
+/// as `f64`); each label is a digit from 0 to 9.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Digits {
+    pub images: Vec<[f64; Digits::PIXELS]>,
+    pub labels: Vec<u8>,
+}
+
+impl Digits {
+    /// Pixels per image.
+    pub const PIXELS: usize = 64;
+    /// The largest pixel value.
+    pub const MAX_PIXEL: f64 = 16.0;
+    /// The number of classes.
+    pub const CLASSES: usize = 10;
+
+    /// Where the repository keeps the file.
+    pub fn path() -> PathBuf {
+        crate::workspace_root().join("data/digits/digits.csv")
+    }
+
+    /// Loads the repository's copy (see [`Digits::path`]).
+    pub fn load() -> Result<Self, DataError> {
+        Self::load_from(&Self::path())
+    }
+
+    /// Loads a digits file: one image per line, 64 pixel values and a label
+    /// separated by commas. Errors: the file cannot be read, a line has the
+    /// wrong number of fields, a pixel that is not an integer from 0 to 16, a
+    /// label that is not an integer from 0 to 9, or no lines at all.
+    pub fn load_from(file: &Path) -> Result<Self, DataError> {
+        let text = std::fs::read_to_string(file).map_err(|error| DataError::Io {
+            file: file.to_path_buf(),
+            error,
+        })?;
+        Self::parse(&text, file)
+    }
+
+    /// Parses the text of a digits file; `file` names it in errors. A final
+    /// newline is optional; an empty line is an error.
+    pub fn parse(text: &str, file: &Path) -> Result<Self, DataError> {
+        let bad = |line: usize, reason: String| DataError::Malformed {
+            file: file.to_path_buf(),
+            line,
+            reason,
+        };
+        let mut digits = Digits {
+            images: Vec::new(),
+            labels: Vec::new(),
+        };
+        let body = text.strip_suffix('\n').unwrap_or(text);
+        if body.is_empty() {
+            return Err(DataError::Empty {
+                file: file.to_path_buf(),
+            });
+        }
+        for (i, raw) in body.split('\n').enumerate() {
+            let line = i + 1;
+            let row = raw.strip_suffix('\r').unwrap_or(raw);
+            let fields: Vec<&str> = row.split(',').collect();
+            if fields.len() != Self::PIXELS + 1 {
+                return Err(bad(
+                    line,
+                    format!(
+                        "expected {} comma-separated values (64 pixels and a label), found {}",
+                        Self::PIXELS + 1,
+                        fields.len()
+                    ),
+                ));
+            }
+            let mut image = [0.0; Self::PIXELS];
+            for (k, (pixel, field)) in image.iter_mut().zip(&fields).enumerate() {
+                *pixel = match field.trim().parse::<u8>() {
+                    Ok(v) if f64::from(v) <= Self::MAX_PIXEL => f64::from(v),
+                    _ => {
+                        return Err(bad(
+                            line,
+                            format!("pixel {} is `{field}`, not an integer from 0 to 16", k + 1),
+                        ));
+                    }
+                };
+            }
+            let field = fields[Self::PIXELS];
+            match field.trim().parse::<u8>() {
+                Ok(v) if usize::from(v) < Self::CLASSES => digits.labels.push(v),
+                _ => {
+                    return Err(bad(
+                        line,
+                        format!("label is `{field}`, not an integer from 0 to 9"),
+                    ));
+                }
+            }
+            digits.images.push(image);
+        }
+        Ok(digits)
+    }
+
+    /// The number of examples.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether there are no examples.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(pixel: &str, label: &str) -> String {
+        let mut fields = vec!["0"; 64];
+        fields[10] = pixel;
+        fields.push(label);
+        fields.join(",")
+    }
+
+    #[test]
+    fn the_shipped_file_has_1797_images_of_64_pixels_and_ten_classes() {
+        let d = Digits::load().unwrap();
+        assert_eq!((d.len(), d.images.len()), (1797, 1797));
+        let mut counts = [0usize; 10];
+        d.labels.iter().for_each(|&l| counts[usize::from(l)] += 1);
+        assert_eq!(counts, [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]);
+        let pixels = d.images.iter().flatten();
+        assert!(
+            pixels
+                .clone()
+                .all(|&p| (0.0..=16.0).contains(&p) && p.fract() == 0.0)
+        );
+        assert_eq!(pixels.fold(0.0f64, |m, &p| m.max(p)), 16.0);
+        // The first image is a zero; its first row is 0 0 5 13 9 1 0 0.
+        assert_eq!(d.labels[0], 0);
+        assert_eq!(d.images[0][..8], [0.0, 0.0, 5.0, 13.0, 9.0, 1.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn well_formed_text_parses_with_or_without_a_final_newline() {
+        let f = Path::new("t.csv");
+        let text = format!("{}\n{}", row("16", "9"), row("3", "0"));
+        let d = Digits::parse(&text, f).unwrap();
+        assert_eq!(d.labels, vec![9, 0]);
+        assert_eq!((d.images[0][10], d.images[1][10]), (16.0, 3.0));
+        assert_eq!(Digits::parse(&format!("{text}\r\n"), f).unwrap(), d);
+    }
+
+    #[test]
+    fn malformed_files_are_refused_with_file_and_line() {
+        let f = Path::new("bad.csv");
+        let good = row("1", "2");
+        let cases = [
+            (format!("{good}\n{}", row("17", "2")), 2, "pixel 11 is `17`"),
+            (row("-1", "2"), 1, "pixel 11 is `-1`"),
+            (row("1.5", "2"), 1, "pixel 11 is `1.5`"),
+            (row("x", "2"), 1, "pixel 11 is `x`"),
+            (
+                format!("{good}\n{good}\n{}", row("1", "10")),
+                3,
+                "label is `10`",
+            ),
+            (row("1", ""), 1, "label is ``"),
+            (format!("{good}\n1,2,3"), 2, "found 3"),
+            (format!("{good},4"), 1, "found 66"),
+            (format!("{good}\n\n{good}"), 2, "found 1"),
+        ];
+        for (text, line, reason) in cases {
+            let e = Digits::parse(&text, f).unwrap_err();
+            let message = e.to_string();
+            assert!(
+                message.starts_with(&format!("bad.csv:{line}: ")) && message.contains(reason),
+                "{message}"
+            );
+        }
+        for empty in ["", "\n"] {
+            assert_eq!(
+                Digits::parse(empty, f).unwrap_err().to_string(),
+                "bad.csv: no examples"
+            );
+        }
+        let missing = Digits::load_from(Path::new("/nonexistent/digits.csv")).unwrap_err();
+        assert!(missing.to_string().starts_with("/nonexistent/digits.csv: "));
+    }
+}
