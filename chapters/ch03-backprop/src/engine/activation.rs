@@ -18,6 +18,7 @@ pub enum Activation {
 
 impl Activation {
     /// φ(t). Defined for every `t`; NaN maps to NaN.
+    #[inline]
     pub fn apply(self, t: f64) -> f64 {
         match self {
             Activation::Identity => t,
@@ -37,6 +38,7 @@ impl Activation {
     /// φ'(t). ReLU uses the value 0 at its kink t = 0, like the common
     /// frameworks. NaN maps to NaN (except for the identity, whose slope is
     /// 1 everywhere).
+    #[inline]
     pub fn derivative(self, t: f64) -> f64 {
         match self {
             Activation::Identity => 1.0,
