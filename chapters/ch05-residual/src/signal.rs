@@ -45,6 +45,49 @@ impl BranchScale {
         (1.0 + h as f64 * self.variance(h, depth)).powi(depth as i32)
     }
     // ANCHOR_END: growth
+
+    /// The exact `Var(‖x_L‖² / ‖x_0‖²)` for `depth` blocks of input width
+    /// `n` and branch width `h`, as [`BranchScale::expected_growth`].
+    /// Gaussian weights look alike in every direction, so each block's
+    /// ratio `f` is independent of its input and `E R² = (E f²)^L`. With
+    /// `s = ‖ReLU(W₁ x)‖² / ‖x‖²` and `t = c₂ s`, `f = 1 + 2√t a + t Q` for
+    /// `a ~ N(0, 1)` and `Q ~ χ²_n` (with `a²` part of `Q`), so
+    /// `E[f² | s] = 1 + (2n + 4) t + n(n + 2) t²`; and `E s = h/n`,
+    /// `E s² = (6h + h(h − 1))/n²` (each unit's `ReLU(u)²` has moments
+    /// `1/n` and `6/n²` for `u ~ N(0, 2/n)`).
+    pub fn growth_variance(self, n: usize, h: usize, depth: usize) -> f64 {
+        let (nf, hf, c2) = (n as f64, h as f64, self.variance(h, depth));
+        let (es, es2) = (hf / nf, (6.0 * hf + hf * (hf - 1.0)) / (nf * nf));
+        let ef2 = 1.0 + (2.0 * nf + 4.0) * c2 * es + nf * (nf + 2.0) * c2 * c2 * es2;
+        ef2.powi(depth as i32) - self.expected_growth(h, depth).powi(2)
+    }
+
+    /// The typical growth `E[log₁₀ R] = L · E[log₁₀ f]`, with `E log₁₀ f`
+    /// estimated from `draws` draws of one block's ratio in the law above
+    /// (`f = 1 + 2√t a + t Q`, no network built), and its standard error.
+    pub fn typical_log10_growth<R: Rng + ?Sized>(
+        self,
+        n: usize,
+        h: usize,
+        depth: usize,
+        draws: usize,
+        rng: &mut R,
+    ) -> (f64, f64) {
+        let c2 = self.variance(h, depth);
+        let logs: Vec<f64> = (0..draws)
+            .map(|_| {
+                let s: f64 = (0..h)
+                    .map(|_| ((2.0 / n as f64).sqrt() * normal(rng)).max(0.0).powi(2))
+                    .sum();
+                let t = c2 * s;
+                let a = normal(rng);
+                let q = a * a + (1..n).map(|_| normal(rng).powi(2)).sum::<f64>();
+                (1.0 + 2.0 * t.sqrt() * a + t * q).log10()
+            })
+            .collect();
+        let (mean, se) = mean_and_se(&logs);
+        (depth as f64 * mean, depth as f64 * se)
+    }
 }
 
 /// `R = ‖x_L‖²/‖x_0‖²` in `networks` random stacks drawn by `make`, each
@@ -151,6 +194,18 @@ mod tests {
         let exact = BranchScale::Unscaled.expected_growth(8, 4);
         assert_eq!(exact, 16.0);
         assert!((mean - exact).abs() < 4.0 * se, "{mean} ± {se}");
+        // The exact variance against the sample variance (with its standard
+        // error) of many short stacks, where the fourth moment is tame.
+        let r = forward_ratios(20_000, &mut rng, |rng| {
+            residual_stack(6, 6, 2, Activation::Relu, 1.0, BranchScale::Unscaled, rng)
+        })
+        .unwrap();
+        let (var, var_se) = book_support::stats::variance_se(&r);
+        let exact_var = BranchScale::Unscaled.growth_variance(6, 6, 2);
+        assert!(
+            (var - exact_var).abs() < 4.0 * var_se,
+            "{var} ± {var_se} vs {exact_var}"
+        );
         // Bad input is an error, not a panic.
         let net =
             residual_stack(8, 8, 4, Activation::Relu, 1.0, BranchScale::Zero, &mut rng).unwrap();
