@@ -44,6 +44,7 @@ pub use check::{BlockCheck, check_block};
 pub use dense::{Dense, Layer};
 pub use fast::Workspace;
 use linalg::finite;
+pub use linalg::{Operand, gemm};
 pub use loss::Loss;
 pub use network::{Gradients, Mlp, Network};
 pub use optim::Optimizer;

@@ -2,8 +2,8 @@
 //! block of chapter 3's engine: the lesson passes in a few lines of
 //! nalgebra, and fast passes that write into preallocated buffers.
 
-use ch03_backprop::{Activation, Backward, Block, EngineError, Forward};
-use nalgebra::{DMatrix, DMatrixView, DMatrixViewMut, DVectorView, Dyn, MatrixView};
+use ch03_backprop::{Activation, Backward, Block, EngineError, Forward, Operand, gemm};
+use nalgebra::{DMatrix, DMatrixView, DVectorView};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -204,8 +204,8 @@ impl Block for Residual {
         gemm(
             a.as_mut_slice(),
             1.0,
-            Op::of(w1, h),
-            Op::of(x.as_slice(), n),
+            Operand::of(w1, h),
+            Operand::of(x.as_slice(), n),
             0.0,
         );
         for column in a.as_mut_slice().chunks_exact_mut(h) {
@@ -214,13 +214,13 @@ impl Block for Residual {
         if let [r, a] = &mut saved[..] {
             r.zip_apply(a, |ri, ai| *ri = self.activation.apply(ai));
         } else {
-            saved[0].apply(|v| *v = relu(*v));
+            saved[0].apply(|v| *v = Activation::Relu.apply(*v));
         }
         gemm(
             y.as_mut_slice(),
             self.gate(),
-            Op::of(w2, n),
-            Op::of(saved[0].as_slice(), h),
+            Operand::of(w2, n),
+            Operand::of(saved[0].as_slice(), h),
             1.0,
         );
     }
@@ -256,12 +256,12 @@ impl Block for Residual {
         let w2 = &rest[h..];
         let (gw1, rest) = grad.split_at_mut(h * n);
         let (gb1, gw2) = rest.split_at_mut(h);
-        let dy_op = Op::of(dy.as_slice(), n);
-        gemm(gw2, g, dy_op, Op::of(r.as_slice(), h).t(), 0.0); // ∂ℓ/∂W₂ = g dy rᵀ
-        gemm(delta.as_mut_slice(), g, Op::of(w2, n).t(), dy_op, 0.0); // g W₂ᵀ dy
+        let dy_op = Operand::of(dy.as_slice(), n);
+        gemm(gw2, g, dy_op, Operand::of(r.as_slice(), h).t(), 0.0); // ∂ℓ/∂W₂ = g dy rᵀ
+        gemm(delta.as_mut_slice(), g, Operand::of(w2, n).t(), dy_op, 0.0); // g W₂ᵀ dy
         // δ = φ'(a) ⊙ (g W₂ᵀ dy), then ∂ℓ/∂b₁ = δ 1.
         if self.activation == Activation::Relu {
-            delta.zip_apply(r, |d, t| *d *= relu_slope(t));
+            delta.zip_apply(r, |d, t| *d *= Activation::Relu.derivative(t));
         } else {
             delta.zip_apply(&saved[1], |d, t| *d *= self.activation.derivative(t));
         }
@@ -272,8 +272,8 @@ impl Block for Residual {
         gemm(
             gw1,
             1.0,
-            Op::of(delta.as_slice(), h),
-            Op::of(x.as_slice(), n).t(),
+            Operand::of(delta.as_slice(), h),
+            Operand::of(x.as_slice(), n).t(),
             0.0,
         );
         if let Some(dx) = dx {
@@ -281,107 +281,10 @@ impl Block for Residual {
             gemm(
                 dx.as_mut_slice(),
                 1.0,
-                Op::of(w1, h).t(),
-                Op::of(delta.as_slice(), h),
+                Operand::of(w1, h).t(),
+                Operand::of(delta.as_slice(), h),
                 1.0,
             );
-        }
-    }
-}
-
-/// `ReLU(t)`, as [`Activation::apply`] computes it (NaN stays NaN), written
-/// here so that the compiler can inline it into the loops above.
-#[inline]
-fn relu(t: f64) -> f64 {
-    if t > 0.0 || t.is_nan() { t } else { 0.0 }
-}
-
-/// `ReLU'(t)`, as [`Activation::derivative`] computes it (0 at the kink,
-/// NaN for NaN), inlined like [`relu`].
-#[inline]
-fn relu_slope(t: f64) -> f64 {
-    if t > 0.0 {
-        1.0
-    } else if t.is_nan() {
-        t
-    } else {
-        0.0
-    }
-}
-
-/// A matrix operand: column-major data read with strides, so that a
-/// transpose is the same memory with the strides swapped.
-#[derive(Clone, Copy)]
-struct Op<'a> {
-    data: &'a [f64],
-    rows: usize,
-    cols: usize,
-    step_down: usize,
-    step_across: usize,
-}
-
-impl<'a> Op<'a> {
-    /// The column-major matrix of `rows` rows stored in `data`.
-    fn of(data: &'a [f64], rows: usize) -> Self {
-        Op {
-            data,
-            rows,
-            cols: data.len() / rows,
-            step_down: 1,
-            step_across: rows,
-        }
-    }
-
-    /// The transpose (no copy).
-    fn t(self) -> Self {
-        Op {
-            rows: self.cols,
-            cols: self.rows,
-            step_down: self.step_across,
-            step_across: self.step_down,
-            ..self
-        }
-    }
-
-    fn get(&self, i: usize, k: usize) -> f64 {
-        self.data[i * self.step_down + k * self.step_across]
-    }
-
-    fn view(&self) -> MatrixView<'a, f64, Dyn, Dyn, Dyn, Dyn> {
-        MatrixView::from_slice_with_strides_generic(
-            self.data,
-            Dyn(self.rows),
-            Dyn(self.cols),
-            Dyn(self.step_down),
-            Dyn(self.step_across),
-        )
-    }
-}
-
-/// `out = α a b + β out` for the column-major `a.rows × b.cols` matrix in
-/// `out` (with `β = 0`, `out` is overwritten, never read). Large products go
-/// to nalgebra's `gemm`, which hands them to the `matrixmultiply` kernels
-/// when every dimension exceeds 5; small ones use a plain loop (nalgebra's
-/// own small-product loops mishandle strided operands). A shape mismatch is
-/// a bug of this file and panics.
-fn gemm(out: &mut [f64], alpha: f64, a: Op<'_>, b: Op<'_>, beta: f64) {
-    assert!(
-        a.cols == b.rows && out.len() == a.rows * b.cols,
-        "gemm shapes"
-    );
-    if a.rows > 5 && a.cols > 5 && b.cols > 5 {
-        DMatrixViewMut::from_slice(out, a.rows, b.cols).gemm(alpha, &a.view(), &b.view(), beta);
-        return;
-    }
-    for j in 0..b.cols {
-        for i in 0..a.rows {
-            let sum: f64 = (0..a.cols).map(|k| a.get(i, k) * b.get(k, j)).sum();
-            let o = &mut out[i + j * a.rows];
-            *o = if beta == 0.0 {
-                alpha * sum
-            } else {
-                alpha * sum + beta * *o
-            };
         }
     }
 }

@@ -22,9 +22,10 @@ pub(super) fn sum_columns(m: &DMatrix<f64>, out: &mut [f64]) {
 
 /// A matrix operand as raw column-major data read with explicit strides:
 /// element `(i, k)` is `data[i * rs + k * cs]`. A transpose is the same data
-/// with the strides swapped, so no product below copies a matrix.
-#[derive(Clone, Copy)]
-struct Strided<'a> {
+/// with the strides swapped, so no product below copies a matrix. Public so
+/// that later chapters' fast blocks use the same products.
+#[derive(Clone, Copy, Debug)]
+pub struct Operand<'a> {
     data: &'a [f64],
     rows: usize,
     cols: usize,
@@ -32,10 +33,12 @@ struct Strided<'a> {
     cs: usize,
 }
 
-impl<'a> Strided<'a> {
-    /// A column-major `rows × (data.len() / rows)` matrix.
-    fn plain(data: &'a [f64], rows: usize) -> Self {
-        Strided {
+impl<'a> Operand<'a> {
+    /// The column-major `rows × (data.len() / rows)` matrix stored in
+    /// `data`. Panics for `rows == 0`.
+    pub fn of(data: &'a [f64], rows: usize) -> Self {
+        assert!(rows > 0, "an operand has at least one row");
+        Operand {
             data,
             rows,
             cols: data.len() / rows,
@@ -44,15 +47,19 @@ impl<'a> Strided<'a> {
         }
     }
 
-    /// The transpose of [`Strided::plain`].
-    fn transposed(data: &'a [f64], rows: usize) -> Self {
-        Strided {
-            data,
-            rows: data.len() / rows,
-            cols: rows,
-            rs: rows,
-            cs: 1,
+    /// The transpose: the same memory, strides swapped.
+    pub fn t(self) -> Self {
+        Operand {
+            rows: self.cols,
+            cols: self.rows,
+            rs: self.cs,
+            cs: self.rs,
+            ..self
         }
+    }
+
+    fn get(&self, i: usize, k: usize) -> f64 {
+        self.data[i * self.rs + k * self.cs]
     }
 
     fn view(self) -> MatrixView<'a, f64, Dyn, Dyn, Dyn, Dyn> {
@@ -66,15 +73,15 @@ impl<'a> Strided<'a> {
     }
 }
 
-/// `out = a b` into the column-major `a.rows × b.cols` slice `out`,
-/// allocation-free. When every outer dimension exceeds 5, nalgebra hands
-/// the product to the `matrixmultiply` kernels, which take any strides.
-/// Below that, nalgebra's own loops pay a call per column or entry and
-/// mishandle a strided left operand (nalgebra 0.35 reads past its end), so
-/// thin products, such as those of a one-unit output layer, use a plain
-/// loop here instead. Shapes are the callers' (the dense block's) to get
-/// right; a mismatch is a bug and panics.
-fn product(out: &mut [f64], a: Strided<'_>, b: Strided<'_>) {
+/// `out = α a b + β out` into the column-major `a.rows × b.cols` slice
+/// `out`, allocation-free (with `β = 0`, `out` is overwritten, never read).
+/// When every outer dimension exceeds 5, nalgebra hands the product to the
+/// `matrixmultiply` kernels, which take any strides. Below that, nalgebra's
+/// own loops pay a call per column or entry and mishandle a strided left
+/// operand (nalgebra 0.35 reads past its end), so thin products, such as
+/// those of a one-unit output layer, use plain loops here instead. Shapes
+/// are the caller's to get right; a mismatch is a bug and panics.
+pub fn gemm(out: &mut [f64], alpha: f64, a: Operand<'_>, b: Operand<'_>, beta: f64) {
     const NALGEBRA_SMALL_DIM: usize = 5;
     assert!(
         a.cols == b.rows && out.len() == a.rows * b.cols,
@@ -85,22 +92,39 @@ fn product(out: &mut [f64], a: Strided<'_>, b: Strided<'_>) {
         .all(|&d| d > NALGEBRA_SMALL_DIM)
     {
         let mut o = DMatrixViewMut::from_slice(out, a.rows, b.cols);
-        o.gemm(1.0, &a.view(), &b.view(), 0.0);
+        o.gemm(alpha, &a.view(), &b.view(), beta);
         return;
     }
+    if alpha == 1.0 && beta == 0.0 {
+        return product(out, a, b);
+    }
+    for j in 0..b.cols {
+        for i in 0..a.rows {
+            let sum: f64 = (0..a.cols).map(|k| a.get(i, k) * b.get(k, j)).sum();
+            let o = &mut out[i + j * a.rows];
+            *o = if beta == 0.0 {
+                alpha * sum
+            } else {
+                alpha * sum + beta * *o
+            };
+        }
+    }
+}
+
+/// `out = a b` for a small product (some dimension at most 5), by plain
+/// loops arranged to vectorize where a column of `a` is contiguous.
+fn product(out: &mut [f64], a: Operand<'_>, b: Operand<'_>) {
     if a.rows == 1 {
         // A row times a matrix: one dot product per output entry.
         for (j, o) in out.iter_mut().enumerate() {
-            *o = (0..a.cols)
-                .map(|k| a.data[k * a.cs] * b.data[k * b.rs + j * b.cs])
-                .sum();
+            *o = (0..a.cols).map(|k| a.get(0, k) * b.get(k, j)).sum();
         }
         return;
     }
-    for (j, column) in out.chunks_exact_mut(a.rows.max(1)).enumerate() {
+    for (j, column) in out.chunks_exact_mut(a.rows).enumerate() {
         column.fill(0.0);
         for k in 0..a.cols {
-            let bkj = b.data[k * b.rs + j * b.cs];
+            let bkj = b.get(k, j);
             if a.rs == 1 {
                 // Column k of `a` is contiguous: a plain axpy that vectorizes.
                 let a_col = &a.data[k * a.cs..k * a.cs + a.rows];
@@ -110,7 +134,7 @@ fn product(out: &mut [f64], a: Strided<'_>, b: Strided<'_>) {
                     .for_each(|(o, &aik)| *o += aik * bkj);
             } else {
                 for (i, o) in column.iter_mut().enumerate() {
-                    *o += a.data[i * a.rs + k * a.cs] * bkj;
+                    *o += a.get(i, k) * bkj;
                 }
             }
         }
@@ -119,20 +143,20 @@ fn product(out: &mut [f64], a: Strided<'_>, b: Strided<'_>) {
 
 /// `out = a b`, with `a` the column-major matrix of `a_rows` rows in `a`.
 pub(super) fn mul_into(out: &mut DMatrix<f64>, a: &[f64], a_rows: usize, b: &DMatrix<f64>) {
-    let b = Strided::plain(b.as_slice(), b.nrows());
-    product(out.as_mut_slice(), Strided::plain(a, a_rows), b);
+    let b = Operand::of(b.as_slice(), b.nrows());
+    gemm(out.as_mut_slice(), 1.0, Operand::of(a, a_rows), b, 0.0);
 }
 
 /// `out = aᵀ b`, with `a` as in [`mul_into`].
 pub(super) fn mul_tr_left_into(out: &mut DMatrix<f64>, a: &[f64], a_rows: usize, b: &DMatrix<f64>) {
-    let b = Strided::plain(b.as_slice(), b.nrows());
-    product(out.as_mut_slice(), Strided::transposed(a, a_rows), b);
+    let b = Operand::of(b.as_slice(), b.nrows());
+    gemm(out.as_mut_slice(), 1.0, Operand::of(a, a_rows).t(), b, 0.0);
 }
 
 /// `out = a bᵀ` into a column-major `a.nrows() × b.nrows()` slice.
 pub(super) fn mul_tr_right_into(out: &mut [f64], a: &DMatrix<f64>, b: &DMatrix<f64>) {
-    let a = Strided::plain(a.as_slice(), a.nrows());
-    product(out, a, Strided::transposed(b.as_slice(), b.nrows()));
+    let a = Operand::of(a.as_slice(), a.nrows());
+    gemm(out, 1.0, a, Operand::of(b.as_slice(), b.nrows()).t(), 0.0);
 }
 
 /// Whether `a_i − c b_i` is finite for every `i` (slices of equal length;
