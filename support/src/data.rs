@@ -37,6 +37,53 @@ impl fmt::Display for DataError {
 
 impl std::error::Error for DataError {}
 
+/// Reads `text` as rows of `width` comma-separated fields, one per line,
+/// handing each row to `row`; an error of `row` becomes a
+/// [`DataError::Malformed`] naming `file` and the line. A final newline (and
+/// `\r\n` endings) are accepted; an empty line is malformed, an empty text
+/// is [`DataError::Empty`]. `what` describes a row in the error message.
+fn for_each_row(
+    text: &str,
+    file: &Path,
+    width: usize,
+    what: &str,
+    mut row: impl FnMut(&[&str]) -> Result<(), String>,
+) -> Result<(), DataError> {
+    let bad = |line: usize, reason: String| DataError::Malformed {
+        file: file.to_path_buf(),
+        line,
+        reason,
+    };
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    if body.is_empty() {
+        return Err(DataError::Empty {
+            file: file.to_path_buf(),
+        });
+    }
+    for (i, raw) in body.split('\n').enumerate() {
+        let line = i + 1;
+        let fields: Vec<&str> = raw.strip_suffix('\r').unwrap_or(raw).split(',').collect();
+        if fields.len() != width {
+            return Err(bad(
+                line,
+                format!(
+                    "expected {width} comma-separated values ({what}), found {}",
+                    fields.len()
+                ),
+            ));
+        }
+        row(&fields).map_err(|reason| bad(line, reason))?;
+    }
+    Ok(())
+}
+
+fn read(file: &Path) -> Result<String, DataError> {
+    std::fs::read_to_string(file).map_err(|error| DataError::Io {
+        file: file.to_path_buf(),
+        error,
+    })
+}
+
 /// The 8×8 handwritten digits distributed with scikit-learn (BSD 3-Clause;
 /// originally the UCI "Optical Recognition of Handwritten Digits" test
 /// set): see `data/digits/README.md` for provenance and licence.
@@ -72,53 +119,26 @@ impl Digits {
     /// wrong number of fields, a pixel that is not an integer from 0 to 16, a
     /// label that is not an integer from 0 to 9, or no lines at all.
     pub fn load_from(file: &Path) -> Result<Self, DataError> {
-        let text = std::fs::read_to_string(file).map_err(|error| DataError::Io {
-            file: file.to_path_buf(),
-            error,
-        })?;
-        Self::parse(&text, file)
+        Self::parse(&read(file)?, file)
     }
 
     /// Parses the text of a digits file; `file` names it in errors. A final
     /// newline is optional; an empty line is an error.
     pub fn parse(text: &str, file: &Path) -> Result<Self, DataError> {
-        let bad = |line: usize, reason: String| DataError::Malformed {
-            file: file.to_path_buf(),
-            line,
-            reason,
-        };
         let mut digits = Digits {
             images: Vec::new(),
             labels: Vec::new(),
         };
-        let body = text.strip_suffix('\n').unwrap_or(text);
-        if body.is_empty() {
-            return Err(DataError::Empty {
-                file: file.to_path_buf(),
-            });
-        }
-        for (i, raw) in body.split('\n').enumerate() {
-            let line = i + 1;
-            let row = raw.strip_suffix('\r').unwrap_or(raw);
-            let fields: Vec<&str> = row.split(',').collect();
-            if fields.len() != Self::PIXELS + 1 {
-                return Err(bad(
-                    line,
-                    format!(
-                        "expected {} comma-separated values (64 pixels and a label), found {}",
-                        Self::PIXELS + 1,
-                        fields.len()
-                    ),
-                ));
-            }
+        let what = "64 pixels and a label";
+        for_each_row(text, file, Self::PIXELS + 1, what, |fields| {
             let mut image = [0.0; Self::PIXELS];
-            for (k, (pixel, field)) in image.iter_mut().zip(&fields).enumerate() {
+            for (k, (pixel, field)) in image.iter_mut().zip(fields).enumerate() {
                 *pixel = match field.trim().parse::<u8>() {
                     Ok(v) if f64::from(v) <= Self::MAX_PIXEL => f64::from(v),
                     _ => {
-                        return Err(bad(
-                            line,
-                            format!("pixel {} is `{field}`, not an integer from 0 to 16", k + 1),
+                        return Err(format!(
+                            "pixel {} is `{field}`, not an integer from 0 to 16",
+                            k + 1
                         ));
                     }
                 };
@@ -126,15 +146,11 @@ impl Digits {
             let field = fields[Self::PIXELS];
             match field.trim().parse::<u8>() {
                 Ok(v) if usize::from(v) < Self::CLASSES => digits.labels.push(v),
-                _ => {
-                    return Err(bad(
-                        line,
-                        format!("label is `{field}`, not an integer from 0 to 9"),
-                    ));
-                }
+                _ => return Err(format!("label is `{field}`, not an integer from 0 to 9")),
             }
             digits.images.push(image);
-        }
+            Ok(())
+        })?;
         Ok(digits)
     }
 
@@ -146,6 +162,81 @@ impl Digits {
     /// Whether there are no examples.
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty()
+    }
+}
+
+/// The diabetes data of Efron, Hastie, Johnstone and Tibshirani (2004),
+/// distributed with scikit-learn (BSD 3-Clause): see
+/// `data/diabetes/README.md` for provenance and licence.
+///
+/// Each patient has ten baseline variables (age, sex, body mass index,
+/// blood pressure, six serum measurements), raw and unscaled, and a
+/// response, the disease progression one year later.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diabetes {
+    pub features: Vec<[f64; Diabetes::FEATURES]>,
+    pub response: Vec<f64>,
+}
+
+impl Diabetes {
+    /// Baseline variables per patient.
+    pub const FEATURES: usize = 10;
+    /// The variables' names, in the file's order.
+    pub const NAMES: [&'static str; Diabetes::FEATURES] = [
+        "age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6",
+    ];
+
+    /// Where the repository keeps the file.
+    pub fn path() -> PathBuf {
+        crate::workspace_root().join("data/diabetes/diabetes.csv")
+    }
+
+    /// Loads the repository's copy (see [`Diabetes::path`]).
+    pub fn load() -> Result<Self, DataError> {
+        Self::load_from(&Self::path())
+    }
+
+    /// Loads a diabetes file: one patient per line, ten variables and the
+    /// response separated by commas. Errors: the file cannot be read, a line
+    /// has the wrong number of fields, a field that is not a finite number,
+    /// or no lines at all.
+    pub fn load_from(file: &Path) -> Result<Self, DataError> {
+        Self::parse(&read(file)?, file)
+    }
+
+    /// Parses the text of a diabetes file; `file` names it in errors.
+    pub fn parse(text: &str, file: &Path) -> Result<Self, DataError> {
+        let mut data = Diabetes {
+            features: Vec::new(),
+            response: Vec::new(),
+        };
+        let what = "ten variables and the response";
+        for_each_row(text, file, Self::FEATURES + 1, what, |fields| {
+            let mut values = [0.0; Self::FEATURES + 1];
+            for (k, (value, field)) in values.iter_mut().zip(fields).enumerate() {
+                let name = Self::NAMES.get(k).copied().unwrap_or("the response");
+                *value = match field.trim().parse::<f64>() {
+                    Ok(v) if v.is_finite() => v,
+                    _ => return Err(format!("{name} is `{field}`, not a finite number")),
+                };
+            }
+            let mut features = [0.0; Self::FEATURES];
+            features.copy_from_slice(&values[..Self::FEATURES]);
+            data.features.push(features);
+            data.response.push(values[Self::FEATURES]);
+            Ok(())
+        })?;
+        Ok(data)
+    }
+
+    /// The number of patients.
+    pub fn len(&self) -> usize {
+        self.response.len()
+    }
+
+    /// Whether there are no patients.
+    pub fn is_empty(&self) -> bool {
+        self.response.is_empty()
     }
 }
 
@@ -224,5 +315,57 @@ mod tests {
         }
         let missing = Digits::load_from(Path::new("/nonexistent/digits.csv")).unwrap_err();
         assert!(missing.to_string().starts_with("/nonexistent/digits.csv: "));
+    }
+
+    #[test]
+    fn the_shipped_diabetes_file_has_442_patients_as_efron_et_al_describe() {
+        let d = Diabetes::load().unwrap();
+        assert_eq!((d.len(), d.features.len()), (442, 442));
+        assert_eq!(
+            d.features[0],
+            [59.0, 2.0, 32.1, 101.0, 157.0, 93.2, 38.0, 4.0, 4.8598, 87.0]
+        );
+        assert_eq!(d.response[0], 151.0);
+        // Sex is coded 1 or 2; the responses are integers from 25 to 346.
+        assert!(d.features.iter().all(|f| f[1] == 1.0 || f[1] == 2.0));
+        let (lo, hi) = d
+            .response
+            .iter()
+            .fold((f64::MAX, f64::MIN), |(a, b), &r| (a.min(r), b.max(r)));
+        assert_eq!((lo, hi), (25.0, 346.0));
+        assert!(d.response.iter().all(|r| r.fract() == 0.0));
+    }
+
+    #[test]
+    fn malformed_diabetes_files_are_refused_with_file_and_line() {
+        let f = Path::new("d.csv");
+        let good = "1,2,3,4,5,6,7,8,9,10,11";
+        let ok = Diabetes::parse(&format!("{good}\r\n{good}"), f).unwrap();
+        assert_eq!((ok.len(), ok.response[1]), (2, 11.0));
+        let cases = [
+            (format!("{good}\n1,2,3"), 2, "found 3"),
+            (
+                format!("{good}\n1,2,3,4,NaN,6,7,8,9,10,11"),
+                2,
+                "s1 is `NaN`",
+            ),
+            (
+                "1,2,3,4,5,6,7,8,9,10,inf".to_string(),
+                1,
+                "the response is `inf`",
+            ),
+            ("x,2,3,4,5,6,7,8,9,10,11".to_string(), 1, "age is `x`"),
+        ];
+        for (text, line, reason) in cases {
+            let message = Diabetes::parse(&text, f).unwrap_err().to_string();
+            assert!(
+                message.starts_with(&format!("d.csv:{line}: ")) && message.contains(reason),
+                "{message}"
+            );
+        }
+        assert_eq!(
+            Diabetes::parse("", f).unwrap_err().to_string(),
+            "d.csv: no examples"
+        );
     }
 }
