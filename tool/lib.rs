@@ -24,6 +24,7 @@ pub const CHAPTERS: &[Chapter] = &[
     ch03_backprop::CHAPTER,
     ch04_initialization::CHAPTER,
     ch05_residual::CHAPTER,
+    ch06_generalization::CHAPTER,
 ];
 
 /// The book's root folder (where `book.toml` lives).

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    ch06_generalization::CHAPTER.main()
+}
