@@ -18,6 +18,20 @@ pub fn run_all<T: Send>(jobs: &[&(dyn Fn() -> T + Sync)]) -> Vec<T> {
     }
 }
 
+/// `f` applied to every item, on the pool like [`run_all`], the results in
+/// the order of `items`.
+pub fn map<I: Sync, T: Send>(items: &[I], f: impl Fn(&I) -> T + Sync + Send) -> Vec<T> {
+    #[cfg(not(target_family = "wasm"))]
+    {
+        use rayon::prelude::*;
+        items.par_iter().map(f).collect()
+    }
+    #[cfg(target_family = "wasm")]
+    {
+        items.iter().map(f).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,5 +62,11 @@ mod tests {
             assert_eq!(r, &expected);
         }
         assert!(run_all::<()>(&[]).is_empty());
+    }
+
+    #[test]
+    fn map_keeps_the_order_of_the_items() {
+        let items: Vec<u64> = (0..100).collect();
+        assert_eq!(map(&items, |i| i * i), items.iter().map(|i| i * i).collect::<Vec<_>>());
     }
 }

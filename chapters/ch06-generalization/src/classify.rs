@@ -46,7 +46,7 @@ impl Training {
     pub const BOOK: Training = Training {
         eta: 0.2,
         momentum: 0.9,
-        steps: 400,
+        steps: 200,
         seed: 3,
     };
 

@@ -110,12 +110,10 @@ impl WeakFeatures {
     /// `trials` draws of [`WeakFeatures::draw_risks`], on the shared thread
     /// pool, each from its own seed `seed + trial`: one row per draw.
     pub fn simulate(&self, ps: &[usize], trials: usize, seed: u64) -> Result<Vec<Vec<f64>>> {
-        let jobs: Vec<_> = (0..trials as u64)
-            .map(|t| move || self.draw_risks(ps, &mut book_support::seeded(seed.wrapping_add(t))))
-            .collect();
-        let refs: Vec<&(dyn Fn() -> Result<Vec<f64>> + Sync)> =
-            jobs.iter().map(|j| j as &(dyn Fn() -> Result<Vec<f64>> + Sync)).collect();
-        book_support::parallel::run_all(&refs).into_iter().collect()
+        let seeds: Vec<u64> = (0..trials as u64).map(|t| seed.wrapping_add(t)).collect();
+        book_support::parallel::map(&seeds, |&s| self.draw_risks(ps, &mut book_support::seeded(s)))
+            .into_iter()
+            .collect()
     }
 }
 

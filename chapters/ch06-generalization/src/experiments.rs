@@ -82,7 +82,7 @@ pub fn attack_strengths() -> Vec<f64> {
     (0..=60).map(|i| f64::from(i) * 0.005).collect()
 }
 /// The hidden layers of the networks whose Lipschitz bounds are compared.
-pub const DEPTHS: [&[usize]; 4] = [&[32], &[32, 32], &[32, 32, 32], &[32, 32, 32, 32]];
+pub const DEPTHS: [&[usize]; 4] = [&[16], &[16, 16], &[16, 16, 16], &[16, 16, 16, 16]];
 /// The slopes β of the trade-off.
 pub fn slopes() -> Vec<f64> {
     (0..=15).map(|i| 0.5 + 0.1 * f64::from(i)).collect()
@@ -169,20 +169,24 @@ pub fn clinic() -> Result<Clinic> {
 pub fn robustness() -> Result<Robustness> {
     let (train, test) = digits_binary()?;
     let t = Training::BOOK;
-    let linear = t.train(&[], &train)?;
+    // The linear model and the networks of every depth train in parallel.
+    let hidden: Vec<&[usize]> = std::iter::once(&[][..]).chain(DEPTHS).collect();
+    let mut nets = book_support::parallel::map(&hidden, |h| t.train(h, &train).map_err(|e| e.to_string()))
+        .into_iter()
+        .collect::<std::result::Result<Vec<Mlp>, String>>()?;
+    let linear = nets.remove(0);
     let mut probe = train.x.clone().resize_horizontally(train.x.ncols() + test.x.ncols(), 0.0);
     probe.columns_mut(train.x.ncols(), test.x.ncols()).copy_from(&test.x);
     let mut rng = book_support::seeded(21);
     let random = DMatrix::from_fn(train.x.nrows(), 2000, |_, _| rand::RngExt::random::<f64>(&mut rng));
-    let bounds = DEPTHS
+    let bounds = nets
         .iter()
-        .map(|hidden| {
-            let net = t.train(hidden, &train)?;
-            let found = largest_gradient(&net, &probe)?.max(largest_gradient(&net, &random)?);
-            Ok((lipschitz_bound(&net)?, found))
+        .map(|net| {
+            let found = largest_gradient(net, &probe)?.max(largest_gradient(net, &random)?);
+            Ok((lipschitz_bound(net)?, found))
         })
         .collect::<Result<Vec<_>>>()?;
-    let network = t.train(DEPTHS[0], &train)?;
+    let network = nets.swap_remove(0);
     let k = lipschitz_bound(&network)?;
     let clean = margins(&network, &test.x, &test.labels)?;
     let attacked = attack_strengths()
@@ -214,11 +218,11 @@ pub fn with_results<T>(s: &Settings, f: impl FnOnce(&Results) -> Result<T>) -> R
             },
             &|| {
                 let slopes = Slopes::BOOK;
-                let points = crate::experiments::slopes()
-                    .into_iter()
-                    .map(|b| slopes.measure(b))
-                    .collect::<crate::Result<_>>()
-                    .map_err(|e| e.to_string())?;
+                let points = book_support::parallel::map(&crate::experiments::slopes(), |&b| {
+                    slopes.measure(b).map_err(|e| e.to_string())
+                })
+                .into_iter()
+                .collect::<std::result::Result<Vec<_>, _>>()?;
                 let norms = slopes.log_norm_per_layer().map_err(|e| e.to_string())?;
                 Ok(Part::Slopes(points, norms))
             },

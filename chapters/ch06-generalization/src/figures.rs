@@ -320,7 +320,7 @@ fn robustness(r: &Results) -> Result<Figure> {
             .draw()?;
         let series = [
             ("linear model, FGSM", 1usize, PALETTE[0]),
-            ("network 64-32-1, FGSM", 2, PALETTE[1]),
+            ("network 64-16-1, FGSM", 2, PALETTE[1]),
             ("network, certified (margin / K√d)", 3, PALETTE[2]),
         ];
         for (label, k, color) in series {
@@ -334,7 +334,7 @@ fn robustness(r: &Results) -> Result<Figure> {
 
         let mut chart = panel_on(&right, "Lipschitz bound and measured sensitivity", 14)
             .build_cartesian_2d(0.5f64..DEPTHS.len() as f64 + 0.5, (1f64..1e4f64).log_scale())?;
-        axes(&mut chart, "hidden layers of width 32", "‖∇f‖ or K", 12)
+        axes(&mut chart, "hidden layers of width 16", "‖∇f‖ or K", 12)
             .x_label_formatter(&book_support::figure::integer)
             .y_label_formatter(&power_label)
             .x_labels(DEPTHS.len())
