@@ -67,6 +67,9 @@ mod tests {
     #[test]
     fn map_keeps_the_order_of_the_items() {
         let items: Vec<u64> = (0..100).collect();
-        assert_eq!(map(&items, |i| i * i), items.iter().map(|i| i * i).collect::<Vec<_>>());
+        assert_eq!(
+            map(&items, |i| i * i),
+            items.iter().map(|i| i * i).collect::<Vec<_>>()
+        );
     }
 }

@@ -27,7 +27,11 @@ pub fn digits_binary() -> Result<(Binary, Binary)> {
     let (train, test) = digits_split(400, 61).map_err(|e| crate::Error::Argument(e.to_string()))?;
     let binary = |s: &ch05_residual::Split| Binary {
         x: s.x.clone(),
-        labels: s.labels.iter().map(|&l| if l >= 5 { 1.0 } else { -1.0 }).collect(),
+        labels: s
+            .labels
+            .iter()
+            .map(|&l| if l >= 5 { 1.0 } else { -1.0 })
+            .collect(),
     };
     Ok((binary(&train), binary(&test)))
 }
@@ -58,7 +62,14 @@ impl Training {
         widths.extend_from_slice(hidden);
         widths.push(1);
         let mut rng = book_support::seeded(self.seed);
-        let net = Mlp::gaussian(&widths, Activation::Tanh, Activation::Identity, 1.0, 0.0, &mut rng)?;
+        let net = Mlp::gaussian(
+            &widths,
+            Activation::Tanh,
+            Activation::Identity,
+            1.0,
+            0.0,
+            &mut rng,
+        )?;
         let optimizer = Optimizer::gd(self.eta)?.with_momentum(self.momentum)?;
         let mut trainer = Trainer::new(net, Loss::Logistic, optimizer);
         trainer.run(&data.x, &data.target(), self.steps, |_| {})?;

@@ -120,19 +120,29 @@ pub struct Iterate {
 /// rule) and doubling it after a success. Stops after `steps` steps, or
 /// when `|dE/du| ≤ tol`, or when no step of size `α ≥ 1e-12` lowers the
 /// error. Errors: `lambda0` not positive and finite.
-pub fn descend(path: &ValidationPath, lambda0: f64, steps: usize, tol: f64) -> Result<Vec<Iterate>> {
+pub fn descend(
+    path: &ValidationPath,
+    lambda0: f64,
+    steps: usize,
+    tol: f64,
+) -> Result<Vec<Iterate>> {
     if !(lambda0 > 0.0 && lambda0.is_finite()) {
         return Err(Error::Lambda(lambda0));
     }
     let at = |u: f64| -> Result<Iterate> {
         let lambda = u.exp();
         let (error, gradient) = path.error_and_gradient(lambda)?;
-        Ok(Iterate { lambda, error, slope: lambda * gradient })
+        Ok(Iterate {
+            lambda,
+            error,
+            slope: lambda * gradient,
+        })
     };
     let mut current = at(lambda0.ln())?;
     let mut iterates = vec![current];
-    let mut alpha = 1.0 / current.slope.abs().max(f64::MIN_POSITIVE).max(1e-300);
-    alpha = alpha.min(1.0);
+    // A first trial step of at most one unit of ln λ (a tenfold change is
+    // about 2.3 units); `min` also maps 1/0 = ∞ to 1.
+    let mut alpha = (1.0 / current.slope.abs()).min(1.0);
     for _ in 0..steps {
         if current.slope.abs() <= tol {
             break;

@@ -77,7 +77,10 @@ impl WeakFeatures {
 
     fn check_p(&self, p: usize) -> Result<()> {
         if p == 0 || p > self.total {
-            return Err(Error::Argument(format!("p = {p} is outside 1..={}", self.total)));
+            return Err(Error::Argument(format!(
+                "p = {p} is outside 1..={}",
+                self.total
+            )));
         }
         Ok(())
     }
@@ -111,9 +114,11 @@ impl WeakFeatures {
     /// pool, each from its own seed `seed + trial`: one row per draw.
     pub fn simulate(&self, ps: &[usize], trials: usize, seed: u64) -> Result<Vec<Vec<f64>>> {
         let seeds: Vec<u64> = (0..trials as u64).map(|t| seed.wrapping_add(t)).collect();
-        book_support::parallel::map(&seeds, |&s| self.draw_risks(ps, &mut book_support::seeded(s)))
-            .into_iter()
-            .collect()
+        book_support::parallel::map(&seeds, |&s| {
+            self.draw_risks(ps, &mut book_support::seeded(s))
+        })
+        .into_iter()
+        .collect()
     }
 }
 

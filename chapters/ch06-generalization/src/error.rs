@@ -57,7 +57,10 @@ pub type Result<T> = std::result::Result<T, Error>;
 pub(crate) fn finite(what: &str, values: &[f64]) -> Result<()> {
     match values.iter().position(|v| !v.is_finite()) {
         None => Ok(()),
-        Some(i) => Err(Error::NonFinite(format!("{what} has {} at entry {i}", values[i]))),
+        Some(i) => Err(Error::NonFinite(format!(
+            "{what} has {} at entry {i}",
+            values[i]
+        ))),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Solutions to the chapter's exercises, with their tests.
 
-use crate::error::{Error, Result};
 use crate::double_descent::WeakFeatures;
+use crate::error::{Error, Result};
 use crate::ridge::Spectrum;
 use crate::robust::{fgsm, margins};
 use ch03_backprop::{DMatrix, Mlp};
@@ -14,7 +14,9 @@ use ch03_backprop::{DMatrix, Mlp};
 pub fn lambda_for_df(spectrum: &Spectrum, target: f64) -> Result<f64> {
     let rank = spectrum.singular_values().len() as f64;
     if !(target > 0.0 && target < rank) {
-        return Err(Error::Argument(format!("df = {target} is not in (0, {rank})")));
+        return Err(Error::Argument(format!(
+            "df = {target} is not in (0, {rank})"
+        )));
     }
     let (mut lo, mut hi) = (-80.0f64, 80.0f64); // ln λ: df(e^-80) ≈ rank, df(e^80) ≈ 0
     for _ in 0..200 {
@@ -34,7 +36,9 @@ pub fn lambda_for_df(spectrum: &Spectrum, target: f64) -> Result<f64> {
 /// activation), the weights `w` as a vector.
 pub fn linear_weights(net: &Mlp) -> Result<Vec<f64>> {
     if net.depth() != 1 || net.widths()[1] != 1 {
-        return Err(Error::Shape("a linear model has one layer with one output".into()));
+        return Err(Error::Shape(
+            "a linear model has one layer with one output".into(),
+        ));
     }
     Ok(net.w(1).iter().copied().collect())
 }
@@ -43,14 +47,22 @@ pub fn linear_weights(net: &Mlp) -> Result<Vec<f64>> {
 /// linear model, `|f(x)| / ‖w‖₁`, for each column of `x`.
 pub fn linear_radii(net: &Mlp, x: &DMatrix<f64>, labels: &[f64]) -> Result<Vec<f64>> {
     let l1: f64 = linear_weights(net)?.iter().map(|w| w.abs()).sum();
-    Ok(margins(net, x, labels)?.iter().map(|m| m.abs() / l1).collect())
+    Ok(margins(net, x, labels)?
+        .iter()
+        .map(|m| m.abs() / l1)
+        .collect())
 }
 
 /// Whether FGSM at `(1 + slack)` times each correctly classified example's
 /// radius flips it and at `(1 − slack)` times does not: the count of
 /// examples for which both hold, and the number of correctly classified
 /// examples.
-pub fn radii_are_exact(net: &Mlp, x: &DMatrix<f64>, labels: &[f64], slack: f64) -> Result<(usize, usize)> {
+pub fn radii_are_exact(
+    net: &Mlp,
+    x: &DMatrix<f64>,
+    labels: &[f64],
+    slack: f64,
+) -> Result<(usize, usize)> {
     let radii = linear_radii(net, x, labels)?;
     let clean = margins(net, x, labels)?;
     let (mut exact, mut correct) = (0, 0);
@@ -72,13 +84,18 @@ pub fn radii_are_exact(net: &Mlp, x: &DMatrix<f64>, labels: &[f64], slack: f64) 
 }
 // ANCHOR_END: linear_attack
 
-
 // ANCHOR: ridge_peak
 /// The mean test error of ridge with each of `lambdas` in the weak-features
 /// model with `p` features, over `trials` training sets (the same sets for
 /// every λ, drawn as [`WeakFeatures::draw_risks`] draws them). Errors: `p`
 /// out of range, or a λ that [`crate::ridge`] refuses.
-pub fn ridge_risks(model: &WeakFeatures, p: usize, lambdas: &[f64], trials: usize, seed: u64) -> Result<Vec<f64>> {
+pub fn ridge_risks(
+    model: &WeakFeatures,
+    p: usize,
+    lambdas: &[f64],
+    trials: usize,
+    seed: u64,
+) -> Result<Vec<f64>> {
     let mut totals = vec![0.0; lambdas.len()];
     for t in 0..trials as u64 {
         let mut rng = book_support::seeded(seed.wrapping_add(t));

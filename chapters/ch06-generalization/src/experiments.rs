@@ -5,7 +5,9 @@ use crate::classify::{Binary, Training, digits_binary};
 use crate::compass::{Iterate, ValidationPath, descend, log_grid};
 use crate::double_descent::{WeakFeatures, column, feature_counts};
 use crate::ridge::ridge;
-use crate::robust::{accuracy, certified_accuracy, fgsm, largest_gradient, lipschitz_bound, margins};
+use crate::robust::{
+    accuracy, certified_accuracy, fgsm, largest_gradient, lipschitz_bound, margins,
+};
 use crate::tasks::{CurveSplit, CurveTask, DiabetesTask};
 use crate::tradeoff::{SlopePoint, Slopes};
 use book_support::cache::Cache;
@@ -150,7 +152,13 @@ pub fn curve() -> Result<Curve> {
         .iter()
         .map(|&l0| descend(&path, l0, 200, 1e-10))
         .collect::<crate::Result<_>>()?;
-    Ok(Curve { train, val, path, errors, descents })
+    Ok(Curve {
+        train,
+        val,
+        path,
+        errors,
+        descents,
+    })
 }
 
 /// The diabetes experiment (no settings).
@@ -162,7 +170,11 @@ pub fn clinic() -> Result<Clinic> {
         .iter()
         .map(|&l0| descend(&path, l0, 200, 1e-10))
         .collect::<crate::Result<_>>()?;
-    Ok(Clinic { task, path, descents })
+    Ok(Clinic {
+        task,
+        path,
+        descents,
+    })
 }
 
 /// The robustness experiment (no settings).
@@ -171,14 +183,22 @@ pub fn robustness() -> Result<Robustness> {
     let t = Training::BOOK;
     // The linear model and the networks of every depth train in parallel.
     let hidden: Vec<&[usize]> = std::iter::once(&[][..]).chain(DEPTHS).collect();
-    let mut nets = book_support::parallel::map(&hidden, |h| t.train(h, &train).map_err(|e| e.to_string()))
-        .into_iter()
-        .collect::<std::result::Result<Vec<Mlp>, String>>()?;
+    let mut nets =
+        book_support::parallel::map(&hidden, |h| t.train(h, &train).map_err(|e| e.to_string()))
+            .into_iter()
+            .collect::<std::result::Result<Vec<Mlp>, String>>()?;
     let linear = nets.remove(0);
-    let mut probe = train.x.clone().resize_horizontally(train.x.ncols() + test.x.ncols(), 0.0);
-    probe.columns_mut(train.x.ncols(), test.x.ncols()).copy_from(&test.x);
+    let mut probe = train
+        .x
+        .clone()
+        .resize_horizontally(train.x.ncols() + test.x.ncols(), 0.0);
+    probe
+        .columns_mut(train.x.ncols(), test.x.ncols())
+        .copy_from(&test.x);
     let mut rng = book_support::seeded(21);
-    let random = DMatrix::from_fn(train.x.nrows(), 2000, |_, _| rand::RngExt::random::<f64>(&mut rng));
+    let random = DMatrix::from_fn(train.x.nrows(), 2000, |_, _| {
+        rand::RngExt::random::<f64>(&mut rng)
+    });
     let bounds = nets
         .iter()
         .map(|net| {
@@ -192,12 +212,31 @@ pub fn robustness() -> Result<Robustness> {
     let attacked = attack_strengths()
         .into_iter()
         .map(|eps| {
-            let lin = accuracy(&margins(&linear, &fgsm(&linear, &test.x, &test.labels, eps)?, &test.labels)?);
-            let net = accuracy(&margins(&network, &fgsm(&network, &test.x, &test.labels, eps)?, &test.labels)?);
-            Ok((eps, lin, net, certified_accuracy(&clean, k, test.x.nrows(), eps)))
+            let lin = accuracy(&margins(
+                &linear,
+                &fgsm(&linear, &test.x, &test.labels, eps)?,
+                &test.labels,
+            )?);
+            let net = accuracy(&margins(
+                &network,
+                &fgsm(&network, &test.x, &test.labels, eps)?,
+                &test.labels,
+            )?);
+            Ok((
+                eps,
+                lin,
+                net,
+                certified_accuracy(&clean, k, test.x.nrows(), eps),
+            ))
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(Robustness { test, linear, network, bounds, attacked })
+    Ok(Robustness {
+        test,
+        linear,
+        network,
+        bounds,
+        attacked,
+    })
 }
 
 /// Runs `f` on the results for `s`, computing them the first time.
@@ -211,10 +250,17 @@ pub fn with_results<T>(s: &Settings, f: impl FnOnce(&Results) -> Result<T>) -> R
         let jobs: [Job; 5] = [
             &|| curve().map(|c| Part::Curve(Box::new(c))).map_err(text),
             &|| clinic().map(|c| Part::Clinic(Box::new(c))).map_err(text),
-            &|| robustness().map(|r| Part::Robust(Box::new(r))).map_err(text),
+            &|| {
+                robustness()
+                    .map(|r| Part::Robust(Box::new(r)))
+                    .map_err(text)
+            },
             &|| {
                 let seed = 1000u64.wrapping_add(s.seed);
-                model.simulate(&ps, s.trials, seed).map(Part::Risks).map_err(|e| e.to_string())
+                model
+                    .simulate(&ps, s.trials, seed)
+                    .map(Part::Risks)
+                    .map_err(|e| e.to_string())
             },
             &|| {
                 let slopes = Slopes::BOOK;
@@ -229,8 +275,13 @@ pub fn with_results<T>(s: &Settings, f: impl FnOnce(&Results) -> Result<T>) -> R
         ];
         let mut parts = book_support::parallel::run_all(&jobs).into_iter();
         let mut next = || parts.next().unwrap_or_else(|| Err("missing part".into()));
-        let (Part::Curve(curve), Part::Clinic(clinic), Part::Robust(robustness), Part::Risks(risks), Part::Slopes(slopes, norms)) =
-            (next()?, next()?, next()?, next()?, next()?)
+        let (
+            Part::Curve(curve),
+            Part::Clinic(clinic),
+            Part::Robust(robustness),
+            Part::Risks(risks),
+            Part::Slopes(slopes, norms),
+        ) = (next()?, next()?, next()?, next()?, next()?)
         else {
             return Err("parts out of order".into());
         };
@@ -259,5 +310,7 @@ enum Part {
 
 /// The simulated test errors at feature count `p`, if it was simulated.
 pub fn risks_at(r: &Results, p: usize) -> Option<Vec<f64>> {
-    r.ps.iter().position(|&q| q == p).map(|k| column(&r.risks, k))
+    r.ps.iter()
+        .position(|&q| q == p)
+        .map(|k| column(&r.risks, k))
 }

@@ -57,14 +57,23 @@ pub fn report_with(s: &Settings) -> std::result::Result<String, Box<dyn StdError
         writeln!(
             out,
             "curve, {} points, degree {}: validation error {:.4} at λ = 1e-8, {:.4} at the grid minimum λ = {:.2e}, {:.4} at λ = 100",
-            task.train, task.degree, c.errors[0].2, e_grid, l_grid, c.errors[grid.len() - 1].2
+            task.train,
+            task.degree,
+            c.errors[0].2,
+            e_grid,
+            l_grid,
+            c.errors[grid.len() - 1].2
         )?;
         for d in &c.descents {
             let (first, last) = (d[0], d[d.len() - 1]);
             writeln!(
                 out,
                 "  descent on ln λ from {:.0e}: {} steps to λ = {:.3e}, error {:.5} (dE/d ln λ = {:.1e})",
-                first.lambda, d.len() - 1, last.lambda, last.error, last.slope
+                first.lambda,
+                d.len() - 1,
+                last.lambda,
+                last.error,
+                last.slope
             )?;
         }
         let k = &r.clinic;
@@ -73,7 +82,12 @@ pub fn report_with(s: &Settings) -> std::result::Result<String, Box<dyn StdError
         writeln!(
             out,
             "diabetes, {} training patients, {} quadratic features: validation error {:.0} at λ = 1e-2, {:.0} at the grid minimum λ = {:.1}, {:.0} at λ = 1e5",
-            k.task.train.len(), k.task.train.features(), k.path.error(dgrid[0])?, de, dl, k.path.error(dgrid[dgrid.len() - 1])?
+            k.task.train.len(),
+            k.task.train.features(),
+            k.path.error(dgrid[0])?,
+            de,
+            dl,
+            k.path.error(dgrid[dgrid.len() - 1])?
         )?;
         for d in &k.descents {
             let (first, last) = (d[0], d[d.len() - 1]);
@@ -81,28 +95,53 @@ pub fn report_with(s: &Settings) -> std::result::Result<String, Box<dyn StdError
             writeln!(
                 out,
                 "  descent from {:.0e}: {} steps to λ = {:.2}, validation {:.1}, test {:.1}",
-                first.lambda, d.len() - 1, last.lambda, last.error, k.task.test.mse(&w)?
+                first.lambda,
+                d.len() - 1,
+                last.lambda,
+                last.error,
+                k.task.test.mse(&w)?
             )?;
         }
-        writeln!(out, "double descent, n = {}, D = {}, σ = {}, {} training sets:", r.model.n, r.model.total, r.model.noise, s.trials)?;
+        writeln!(
+            out,
+            "double descent, n = {}, D = {}, σ = {}, {} training sets:",
+            r.model.n, r.model.total, r.model.noise, s.trials
+        )?;
         for p in [10, 20, 30, 38, 40, 42, 50, 100, 200] {
             if let Some(v) = experiments::risks_at(r, p) {
                 let (m, se) = mean_se(&v);
-                writeln!(out, "  p = {p:>3}: mean test error {m:.4} ± {se:.4} (exact {:.4}), median {:.4}", r.model.expected_risk(p)?, median(&v))?;
+                writeln!(
+                    out,
+                    "  p = {p:>3}: mean test error {m:.4} ± {se:.4} (exact {:.4}), median {:.4}",
+                    r.model.expected_risk(p)?,
+                    median(&v)
+                )?;
             }
         }
         let rb = &r.robustness;
         for ((k, found), hidden) in rb.bounds.iter().zip(experiments::DEPTHS) {
-            writeln!(out, "digits 0–4 vs 5–9, hidden {hidden:?}: Lipschitz bound {k:.3e}, largest ‖∇f‖ found {found:.3e}, ratio {:.1}", k / found)?;
+            writeln!(
+                out,
+                "digits 0–4 vs 5–9, hidden {hidden:?}: Lipschitz bound {k:.3e}, largest ‖∇f‖ found {found:.3e}, ratio {:.1}",
+                k / found
+            )?;
         }
         for &(eps, lin, net, cert) in rb.attacked.iter().step_by(5) {
-            writeln!(out, "  FGSM ε = {eps:.2}: accuracy linear {lin:.3}, network {net:.3}; certified {cert:.3}")?;
+            writeln!(
+                out,
+                "  FGSM ε = {eps:.2}: accuracy linear {lin:.3}, network {net:.3}; certified {cert:.3}"
+            )?;
         }
         for p in &r.slopes {
             writeln!(
                 out,
                 "tanh(βt), β = {:.1}: backward per layer {:+.4} ± {:.4} (mean field {:+.4}), ln K / L {:+.4}, ln‖∇f‖ / L {:+.4}",
-                p.beta, p.backward.0, p.backward.1, p.backward_theory, bound_per_layer(p.beta, r.log_norm_per_layer.0), p.sensitivity.0
+                p.beta,
+                p.backward.0,
+                p.backward.1,
+                p.backward_theory,
+                bound_per_layer(p.beta, r.log_norm_per_layer.0),
+                p.sensitivity.0
             )?;
         }
         Ok(out)

@@ -247,7 +247,9 @@ impl Spectrum {
     pub fn coefficients(&self, lambda: f64) -> Result<(DVector<f64>, DVector<f64>)> {
         check_lambda(lambda)?;
         let r = self.s.len();
-        let a = DVector::from_fn(r, |k, _| self.s[k] * self.c[k] / (self.s[k].powi(2) + lambda));
+        let a = DVector::from_fn(r, |k, _| {
+            self.s[k] * self.c[k] / (self.s[k].powi(2) + lambda)
+        });
         let da = DVector::from_fn(r, |k, _| -a[k] / (self.s[k].powi(2) + lambda));
         Ok((a, da))
     }

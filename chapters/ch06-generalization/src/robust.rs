@@ -34,7 +34,9 @@ pub fn spectral_norm(w: &DMatrix<f64>, tol: f64, max_iter: usize) -> Result<(f64
         }
         sigma = next;
     }
-    Err(Error::Argument(format!("power iteration did not converge in {max_iter} steps")))
+    Err(Error::Argument(format!(
+        "power iteration did not converge in {max_iter} steps"
+    )))
 }
 // ANCHOR_END: power
 
@@ -77,18 +79,25 @@ pub fn lipschitz_bound(net: &Mlp) -> Result<f64> {
 /// Errors: a network with more than one output, or bad input.
 pub fn input_gradients(net: &Mlp, x: &DMatrix<f64>) -> Result<DMatrix<f64>> {
     if net.widths().last() != Some(&1) {
-        return Err(Error::Shape("input gradients need a network with one output".into()));
+        return Err(Error::Shape(
+            "input gradients need a network with one output".into(),
+        ));
     }
     let mut ws = Workspace::new(net, x.ncols())?.with_input_gradient();
     let ones = DMatrix::from_element(1, x.ncols(), 1.0);
     net.loss_and_gradient(x, &ones, Loss::Linear, &mut ws)?;
-    let dx = ws.activation_gradient(0).ok_or_else(|| Error::Argument("no input gradient".into()))?;
+    let dx = ws
+        .activation_gradient(0)
+        .ok_or_else(|| Error::Argument("no input gradient".into()))?;
     Ok(dx * x.ncols() as f64)
 }
 
 /// The largest `‖∇_x f‖` found at the columns of `x`.
 pub fn largest_gradient(net: &Mlp, x: &DMatrix<f64>) -> Result<f64> {
-    Ok(input_gradients(net, x)?.column_iter().map(|c| c.norm()).fold(0.0, f64::max))
+    Ok(input_gradients(net, x)?
+        .column_iter()
+        .map(|c| c.norm())
+        .fold(0.0, f64::max))
 }
 
 // ANCHOR: fgsm
@@ -101,11 +110,15 @@ pub fn largest_gradient(net: &Mlp, x: &DMatrix<f64>) -> Result<f64> {
 /// negative or not finite, labels of the wrong length or not `±1`.
 pub fn fgsm(net: &Mlp, x: &DMatrix<f64>, labels: &[f64], eps: f64) -> Result<DMatrix<f64>> {
     if !(eps.is_finite() && eps >= 0.0) {
-        return Err(Error::Argument(format!("ε = {eps} must be finite and nonnegative")));
+        return Err(Error::Argument(format!(
+            "ε = {eps} must be finite and nonnegative"
+        )));
     }
     check_labels(labels, x.ncols())?;
     let g = input_gradients(net, x)?;
-    Ok(DMatrix::from_fn(x.nrows(), x.ncols(), |i, j| x[(i, j)] - eps * labels[j] * sign(g[(i, j)])))
+    Ok(DMatrix::from_fn(x.nrows(), x.ncols(), |i, j| {
+        x[(i, j)] - eps * labels[j] * sign(g[(i, j)])
+    }))
 }
 // ANCHOR_END: fgsm
 
@@ -122,7 +135,10 @@ fn sign(t: f64) -> f64 {
 
 fn check_labels(labels: &[f64], n: usize) -> Result<()> {
     if labels.len() != n {
-        return Err(Error::Shape(format!("{} labels for {n} examples", labels.len())));
+        return Err(Error::Shape(format!(
+            "{} labels for {n} examples",
+            labels.len()
+        )));
     }
     if let Some(v) = labels.iter().find(|&&v| v != 1.0 && v != -1.0) {
         return Err(Error::Argument(format!("labels are +1 or -1, got {v}")));
@@ -135,7 +151,11 @@ fn check_labels(labels: &[f64], n: usize) -> Result<()> {
 pub fn margins(net: &Mlp, x: &DMatrix<f64>, labels: &[f64]) -> Result<Vec<f64>> {
     check_labels(labels, x.ncols())?;
     let f = net.forward(x)?;
-    Ok(labels.iter().enumerate().map(|(j, y)| y * f[(0, j)]).collect())
+    Ok(labels
+        .iter()
+        .enumerate()
+        .map(|(j, y)| y * f[(0, j)])
+        .collect())
 }
 
 /// The fraction of positive margins.

@@ -76,12 +76,19 @@ impl CurveTask {
     /// seeded generator). Errors: an empty split or a non-finite noise.
     pub fn splits(&self) -> Result<(CurveSplit, CurveSplit)> {
         if !self.noise.is_finite() || self.noise < 0.0 {
-            return Err(Error::Argument(format!("noise {} must be finite and nonnegative", self.noise)));
+            return Err(Error::Argument(format!(
+                "noise {} must be finite and nonnegative",
+                self.noise
+            )));
         }
         let mut rng = book_support::seeded(self.seed);
         let mut split = |n: usize| -> Result<CurveSplit> {
             let t: Vec<f64> = (0..n).map(|_| rng.random_range(-1.0..1.0)).collect();
-            let y = DVector::from_iterator(n, t.iter().map(|&ti| truth(ti) + self.noise * normal(&mut rng)));
+            let y = DVector::from_iterator(
+                n,
+                t.iter()
+                    .map(|&ti| truth(ti) + self.noise * normal(&mut rng)),
+            );
             let data = Data::new(polynomial_design(&t, self.degree), y)?;
             Ok(CurveSplit { t, data })
         };
@@ -127,18 +134,29 @@ impl DiabetesTask {
         // Standardize with the training split only: the validation split
         // must not leak into the features.
         let k = Diabetes::FEATURES;
-        let mean: Vec<f64> = (0..k).map(|j| tr.iter().map(|&i| data.features[i][j]).sum::<f64>() / train as f64).collect();
+        let mean: Vec<f64> = (0..k)
+            .map(|j| tr.iter().map(|&i| data.features[i][j]).sum::<f64>() / train as f64)
+            .collect();
         let sd: Vec<f64> = (0..k)
             .map(|j| {
-                let v = tr.iter().map(|&i| (data.features[i][j] - mean[j]).powi(2)).sum::<f64>() / (train - 1) as f64;
+                let v = tr
+                    .iter()
+                    .map(|&i| (data.features[i][j] - mean[j]).powi(2))
+                    .sum::<f64>()
+                    / (train - 1) as f64;
                 v.sqrt()
             })
             .collect();
         if let Some(j) = sd.iter().position(|&s| s == 0.0) {
-            return Err(Error::Argument(format!("{} is constant on the training split", Diabetes::NAMES[j])));
+            return Err(Error::Argument(format!(
+                "{} is constant on the training split",
+                Diabetes::NAMES[j]
+            )));
         }
         let quadratic = |i: usize| -> Vec<f64> {
-            let z: Vec<f64> = (0..k).map(|j| (data.features[i][j] - mean[j]) / sd[j]).collect();
+            let z: Vec<f64> = (0..k)
+                .map(|j| (data.features[i][j] - mean[j]) / sd[j])
+                .collect();
             let mut f = z.clone();
             f.extend(z.iter().map(|v| v * v));
             for a in 0..k {
@@ -154,8 +172,11 @@ impl DiabetesTask {
             .collect();
         let y_mean = tr.iter().map(|&i| data.response[i]).sum::<f64>() / train as f64;
         let build = |rows: &[usize]| -> Result<Data> {
-            let x = DMatrix::from_fn(rows.len(), Self::FEATURES, |r, j| quadratic(rows[r])[j] - centre[j]);
-            let y = DVector::from_iterator(rows.len(), rows.iter().map(|&i| data.response[i] - y_mean));
+            let x = DMatrix::from_fn(rows.len(), Self::FEATURES, |r, j| {
+                quadratic(rows[r])[j] - centre[j]
+            });
+            let y =
+                DVector::from_iterator(rows.len(), rows.iter().map(|&i| data.response[i] - y_mean));
             Data::new(x, y)
         };
         Ok(DiabetesTask {

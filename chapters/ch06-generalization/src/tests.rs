@@ -28,7 +28,10 @@ fn the_spectral_path_equals_the_cholesky_lesson() {
             // the SVD form does not square the condition number.
             let kappa = (sv.max().powi(2) + lambda) / (smallest + lambda);
             let tol = (1e3 * f64::EPSILON * kappa).max(1e-10);
-            assert!(close(&s.weights(lambda).unwrap(), &fit.w, tol), "w, {n}×{p}, λ = {lambda}");
+            assert!(
+                close(&s.weights(lambda).unwrap(), &fit.w, tol),
+                "w, {n}×{p}, λ = {lambda}"
+            );
             // dw = −(XᵀX + λI)⁻¹ w is a second solve: rounding left in w
             // along the null space of X is multiplied by 1/λ, so the lesson
             // loses up to ε κ² (a 1% error at λ = 1e-6 with p > n, where
@@ -36,7 +39,10 @@ fn the_spectral_path_equals_the_cholesky_lesson() {
             let tol_dw = 1e3 * f64::EPSILON * kappa * kappa;
             if tol_dw < 1e-4 {
                 let dw = s.weights_derivative(lambda).unwrap();
-                assert!(close(&dw, &fit.dw, tol_dw.max(1e-10)), "dw, {n}×{p}, λ = {lambda}");
+                assert!(
+                    close(&dw, &fit.dw, tol_dw.max(1e-10)),
+                    "dw, {n}×{p}, λ = {lambda}"
+                );
             }
             let train = data.mse(&fit.w).unwrap();
             // Relative to ‖y‖²/n: with p ≥ n and a small λ the error is
@@ -61,7 +67,10 @@ fn the_validation_path_equals_refits() {
         assert!((g - lesson).abs() <= 1e-9 * lesson.abs());
     }
     let other = random_data(40, 9, 3);
-    assert!(matches!(ValidationPath::new(&train, &other), Err(Error::Shape(_))));
+    assert!(matches!(
+        ValidationPath::new(&train, &other),
+        Err(Error::Shape(_))
+    ));
 }
 
 #[test]
@@ -85,7 +94,10 @@ fn bad_input_is_refused_with_a_clear_error() {
     let data = random_data(6, 3, 4);
     for bad in [-1.0, f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
         assert!(matches!(ridge(&data, bad), Err(Error::Lambda(_))), "{bad}");
-        assert!(matches!(Spectrum::new(&data).unwrap().weights(bad), Err(Error::Lambda(_))));
+        assert!(matches!(
+            Spectrum::new(&data).unwrap().weights(bad),
+            Err(Error::Lambda(_))
+        ));
         assert!(matches!(effective_df(&data.x, bad), Err(Error::Lambda(_))));
     }
     // More features than examples: XᵀX is singular at λ = 0, so ridge
@@ -99,19 +111,40 @@ fn bad_input_is_refused_with_a_clear_error() {
     let mut x = DMatrix::from_fn(10, 3, |i, j| (i * (j + 1)) as f64);
     x.set_column(2, &(x.column(0) * 2.0));
     let collinear = Data::new(x, DVector::from_element(10, 1.0)).unwrap();
-    assert!(matches!(ridge(&collinear, 0.0), Err(Error::Singular { .. })));
+    assert!(matches!(
+        ridge(&collinear, 0.0),
+        Err(Error::Singular { .. })
+    ));
     assert!(matches!(min_norm(&collinear), Err(Error::Singular { .. })));
     // Shapes, emptiness, non-finite entries.
     let x = DMatrix::from_element(3, 2, 1.0);
-    assert!(matches!(Data::new(x.clone(), DVector::zeros(4)), Err(Error::Shape(_))));
-    assert!(matches!(Data::new(DMatrix::zeros(0, 2), DVector::zeros(0)), Err(Error::Empty(_))));
-    assert!(matches!(Data::new(DMatrix::zeros(3, 0), DVector::zeros(3)), Err(Error::Empty(_))));
+    assert!(matches!(
+        Data::new(x.clone(), DVector::zeros(4)),
+        Err(Error::Shape(_))
+    ));
+    assert!(matches!(
+        Data::new(DMatrix::zeros(0, 2), DVector::zeros(0)),
+        Err(Error::Empty(_))
+    ));
+    assert!(matches!(
+        Data::new(DMatrix::zeros(3, 0), DVector::zeros(3)),
+        Err(Error::Empty(_))
+    ));
     let mut nan = x.clone();
     nan[(1, 1)] = f64::NAN;
-    assert!(matches!(Data::new(nan, DVector::zeros(3)), Err(Error::NonFinite(_))));
-    assert!(matches!(Data::new(x, DVector::from_element(3, f64::INFINITY)), Err(Error::NonFinite(_))));
+    assert!(matches!(
+        Data::new(nan, DVector::zeros(3)),
+        Err(Error::NonFinite(_))
+    ));
+    assert!(matches!(
+        Data::new(x, DVector::from_element(3, f64::INFINITY)),
+        Err(Error::NonFinite(_))
+    ));
     assert!(matches!(data.mse(&DVector::zeros(4)), Err(Error::Shape(_))));
-    assert!(matches!(loo_residuals_by_refits(&random_data(1, 1, 1), 1.0), Err(Error::Empty(_))));
+    assert!(matches!(
+        loo_residuals_by_refits(&random_data(1, 1, 1), 1.0),
+        Err(Error::Empty(_))
+    ));
 }
 
 #[test]
@@ -124,7 +157,10 @@ fn grids_and_descents_refuse_bad_arguments() {
     assert!((g[3] - 1.0).abs() < 1e-12 && (log_spacing(&g) - 10f64.ln()).abs() < 1e-12);
     let path = ValidationPath::new(&random_data(20, 4, 1), &random_data(20, 4, 2)).unwrap();
     for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-        assert!(matches!(descend(&path, bad, 10, 1e-9), Err(Error::Lambda(_))));
+        assert!(matches!(
+            descend(&path, bad, 10, 1e-9),
+            Err(Error::Lambda(_))
+        ));
     }
     assert!(matches!(path.grid_minimum(&[]), Err(Error::Empty(_))));
 }
@@ -146,7 +182,10 @@ fn legendre_polynomials_match_their_closed_forms() {
 fn the_diabetes_task_refuses_impossible_splits() {
     let d = book_support::data::Diabetes::load().unwrap();
     for (train, val) in [(1, 10), (10, 0), (300, 142), (400, 100)] {
-        assert!(DiabetesTask::new(&d, train, val, 1).is_err(), "{train}, {val}");
+        assert!(
+            DiabetesTask::new(&d, train, val, 1).is_err(),
+            "{train}, {val}"
+        );
     }
     let t = DiabetesTask::new(&d, 80, 181, 7).unwrap();
     assert_eq!((t.train.len(), t.val.len(), t.test.len()), (80, 181, 181));
@@ -164,37 +203,82 @@ fn power_iteration_converges_to_the_largest_singular_value() {
         let w = DMatrix::from_fn(r, c, |_, _| normal(&mut rng));
         let (sigma, _) = spectral_norm(&w, 1e-13, 1_000_000).unwrap();
         let exact = spectral_norm_svd(&w).unwrap();
-        assert!((sigma - exact).abs() <= 1e-9 * exact, "{r}×{c}: {sigma} vs {exact}");
-        assert!(sigma <= exact * (1.0 + 1e-14), "power iteration approaches from below");
+        assert!(
+            (sigma - exact).abs() <= 1e-9 * exact,
+            "{r}×{c}: {sigma} vs {exact}"
+        );
+        assert!(
+            sigma <= exact * (1.0 + 1e-14),
+            "power iteration approaches from below"
+        );
     }
-    assert_eq!(spectral_norm(&DMatrix::zeros(3, 3), 1e-12, 10).unwrap().0, 0.0);
-    assert!(matches!(spectral_norm(&DMatrix::zeros(0, 3), 1e-12, 10), Err(Error::Empty(_))));
+    assert_eq!(
+        spectral_norm(&DMatrix::zeros(3, 3), 1e-12, 10).unwrap().0,
+        0.0
+    );
+    assert!(matches!(
+        spectral_norm(&DMatrix::zeros(0, 3), 1e-12, 10),
+        Err(Error::Empty(_))
+    ));
     let mut nan = DMatrix::zeros(2, 2);
     nan[(0, 1)] = f64::NAN;
-    assert!(matches!(spectral_norm(&nan, 1e-12, 10), Err(Error::NonFinite(_))));
+    assert!(matches!(
+        spectral_norm(&nan, 1e-12, 10),
+        Err(Error::NonFinite(_))
+    ));
     let w = DMatrix::from_fn(20, 20, |_, _| normal(&mut rng));
-    assert!(matches!(spectral_norm(&w, 1e-15, 2), Err(Error::Argument(_))));
+    assert!(matches!(
+        spectral_norm(&w, 1e-15, 2),
+        Err(Error::Argument(_))
+    ));
 }
 
 #[test]
 fn attacks_refuse_bad_strengths_labels_and_networks() {
     let mut rng = book_support::seeded(2);
-    let net = Mlp::gaussian(&[4, 3, 1], Activation::Tanh, Activation::Identity, 1.0, 0.0, &mut rng).unwrap();
+    let net = Mlp::gaussian(
+        &[4, 3, 1],
+        Activation::Tanh,
+        Activation::Identity,
+        1.0,
+        0.0,
+        &mut rng,
+    )
+    .unwrap();
     let x = DMatrix::from_fn(4, 2, |_, _| normal(&mut rng));
     for eps in [-0.1, f64::NAN, f64::INFINITY] {
         assert!(fgsm(&net, &x, &[1.0, -1.0], eps).is_err());
     }
     assert!(matches!(fgsm(&net, &x, &[1.0], 0.1), Err(Error::Shape(_))));
-    assert!(matches!(fgsm(&net, &x, &[1.0, 0.0], 0.1), Err(Error::Argument(_))));
+    assert!(matches!(
+        fgsm(&net, &x, &[1.0, 0.0], 0.1),
+        Err(Error::Argument(_))
+    ));
     assert_eq!(fgsm(&net, &x, &[1.0, -1.0], 0.0).unwrap(), x);
-    let two = Mlp::gaussian(&[4, 2], Activation::Identity, Activation::Identity, 1.0, 0.0, &mut rng).unwrap();
+    let two = Mlp::gaussian(
+        &[4, 2],
+        Activation::Identity,
+        Activation::Identity,
+        1.0,
+        0.0,
+        &mut rng,
+    )
+    .unwrap();
     assert!(matches!(input_gradients(&two, &x), Err(Error::Shape(_))));
 }
 
 #[test]
 fn input_gradients_match_central_differences() {
     let mut rng = book_support::seeded(3);
-    let net = Mlp::gaussian(&[5, 6, 4, 1], Activation::Tanh, Activation::Identity, 1.5, 0.2, &mut rng).unwrap();
+    let net = Mlp::gaussian(
+        &[5, 6, 4, 1],
+        Activation::Tanh,
+        Activation::Identity,
+        1.5,
+        0.2,
+        &mut rng,
+    )
+    .unwrap();
     let x = DMatrix::from_fn(5, 3, |_, _| normal(&mut rng));
     let g = input_gradients(&net, &x).unwrap();
     let h = 1e-6;

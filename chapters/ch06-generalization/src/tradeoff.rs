@@ -57,9 +57,19 @@ impl Slopes {
     pub fn measure(&self, beta: f64) -> Result<SlopePoint> {
         let (n, depth) = (self.width, self.depth);
         let sigma_w2 = beta * beta;
-        let profile = Profile::measure(Activation::Tanh, sigma_w2, n, depth, self.networks, self.seed)?;
+        let profile = Profile::measure(
+            Activation::Tanh,
+            sigma_w2,
+            n,
+            depth,
+            self.networks,
+            self.seed,
+        )?;
         let backward = profile.per_layer_factor(1, depth);
-        let mean_field = MeanField { activation: Activation::Tanh, sigma_w2 };
+        let mean_field = MeanField {
+            activation: Activation::Tanh,
+            sigma_w2,
+        };
         let typical = mean_field.typical_backward_profile(1.0, depth, n);
         let backward_theory = typical[0].ln() / (depth - 1) as f64;
         let mut rng = book_support::seeded(self.seed.wrapping_add(1));
@@ -81,7 +91,14 @@ impl Slopes {
     fn network<R: rand::Rng + ?Sized>(&self, sigma_w2: f64, rng: &mut R) -> Result<Mlp> {
         let mut widths = vec![self.width; self.depth + 1];
         widths[self.depth] = 1;
-        Ok(Mlp::gaussian(&widths, Activation::Tanh, Activation::Tanh, sigma_w2, 0.0, rng)?)
+        Ok(Mlp::gaussian(
+            &widths,
+            Activation::Tanh,
+            Activation::Tanh,
+            sigma_w2,
+            0.0,
+            rng,
+        )?)
     }
 
     /// `(1/L) ln Π_l ‖W_l‖₂` at β = 1 over `networks` random networks

@@ -27,14 +27,18 @@ fn second_derivative(a: Activation, t: f64) -> f64 {
     }
 }
 
-// ANCHOR: hvp
 /// The Hessian of the mean-squared-error loss (the engine's `Loss::Mse`,
 /// `½‖f(x) − y‖²` averaged over the batch) times a direction `v` shaped
 /// like the parameters: Pearlmutter's (1994) R-operator, a forward pass for
 /// the directional derivatives `R{h_l}`, `R{x_l}` beside the ordinary one,
 /// then a backward pass for `R{δ_l}` beside `δ_l`. Exact up to rounding.
 /// Errors: bad input or target, or `v` of the wrong length.
-pub fn hessian_vector(net: &Mlp, x: &DMatrix<f64>, y: &DMatrix<f64>, v: &[f64]) -> Result<Vec<f64>> {
+pub fn hessian_vector(
+    net: &Mlp,
+    x: &DMatrix<f64>,
+    y: &DMatrix<f64>,
+    v: &[f64],
+) -> Result<Vec<f64>> {
     if v.len() != net.parameter_count() {
         return Err(Error::Shape(format!(
             "direction of length {}, the network has {} parameters",
@@ -80,14 +84,18 @@ pub fn hessian_vector(net: &Mlp, x: &DMatrix<f64>, y: &DMatrix<f64>, v: &[f64]) 
         // ∂L/∂W_l = δ x_{l−1}ᵀ and ∂L/∂b_l = δ 1, differentiated.
         let r_w = &r_delta * xs[l - 1].transpose() + &delta * rxs[l - 1].transpose();
         let r_b = r_delta.column_sum();
-        blocks[l - 1] = r_w.as_slice().iter().chain(r_b.as_slice()).copied().collect();
+        blocks[l - 1] = r_w
+            .as_slice()
+            .iter()
+            .chain(r_b.as_slice())
+            .copied()
+            .collect();
         // g_{l−1} = W_lᵀ δ, differentiated.
         rg = dir_w(l).transpose() * &delta + net.w(l).transpose() * &r_delta;
         g = net.w(l).transpose() * &delta;
     }
     Ok(blocks.concat())
 }
-// ANCHOR_END: hvp
 
 /// The setting of the experiment: full-batch gradient descent with step
 /// `eta` for `steps` steps from a fixed initial network.
@@ -103,7 +111,13 @@ impl Unrolled {
     /// the tangent `v_T = dθ_T/dλ`. The parameters follow the engine's
     /// `Optimizer::gd(η).with_weight_decay(λ)` step by step; the tangent
     /// follows its derivative. Errors: those of the engine.
-    pub fn train(&self, net: &Mlp, x: &DMatrix<f64>, y: &DMatrix<f64>, lambda: f64) -> Result<(Mlp, Vec<f64>)> {
+    pub fn train(
+        &self,
+        net: &Mlp,
+        x: &DMatrix<f64>,
+        y: &DMatrix<f64>,
+        lambda: f64,
+    ) -> Result<(Mlp, Vec<f64>)> {
         let optimizer = Optimizer::gd(self.eta)?.with_weight_decay(lambda)?;
         let mut net = net.clone();
         let mut ws = Workspace::new(&net, x.ncols())?;
@@ -164,21 +178,35 @@ mod tests {
     #[test]
     fn hessian_vector_products_match_differences_of_the_engine_gradient() {
         let mut rng = book_support::seeded(5);
-        for (hidden, output) in [(Activation::Tanh, Activation::Identity), (Activation::Sigmoid, Activation::Tanh)] {
+        for (hidden, output) in [
+            (Activation::Tanh, Activation::Identity),
+            (Activation::Sigmoid, Activation::Tanh),
+        ] {
             let net = Mlp::gaussian(&[3, 5, 4, 2], hidden, output, 1.5, 0.3, &mut rng).unwrap();
             let x = DMatrix::from_fn(3, 7, |_, _| normal(&mut rng));
             let y = DMatrix::from_fn(2, 7, |_, _| normal(&mut rng));
-            let v: Vec<f64> = (0..net.parameter_count()).map(|_| normal(&mut rng)).collect();
+            let v: Vec<f64> = (0..net.parameter_count())
+                .map(|_| normal(&mut rng))
+                .collect();
             let hv = hessian_vector(&net, &x, &y, &v).unwrap();
             let eps = 1e-5;
             let grad_at = |sign: f64| {
-                let theta: Vec<f64> = net.parameters().iter().zip(&v).map(|(t, vi)| t + sign * eps * vi).collect();
+                let theta: Vec<f64> = net
+                    .parameters()
+                    .iter()
+                    .zip(&v)
+                    .map(|(t, vi)| t + sign * eps * vi)
+                    .collect();
                 let mut moved = net.clone();
                 moved.set_parameters(&theta).unwrap();
                 moved.gradient(&x, &y, Loss::Mse).unwrap().1.flatten()
             };
             let (plus, minus) = (grad_at(1.0), grad_at(-1.0));
-            let fd: Vec<f64> = plus.iter().zip(&minus).map(|(p, m)| (p - m) / (2.0 * eps)).collect();
+            let fd: Vec<f64> = plus
+                .iter()
+                .zip(&minus)
+                .map(|(p, m)| (p - m) / (2.0 * eps))
+                .collect();
             let e = ch03_backprop::relative_error(&hv, &fd);
             assert!(e < 1e-7, "relative error {e}");
         }
@@ -187,12 +215,26 @@ mod tests {
     #[test]
     fn a_direction_of_the_wrong_length_is_refused() {
         let mut rng = book_support::seeded(1);
-        let net = Mlp::gaussian(&[2, 3, 1], Activation::Tanh, Activation::Identity, 1.0, 0.0, &mut rng).unwrap();
+        let net = Mlp::gaussian(
+            &[2, 3, 1],
+            Activation::Tanh,
+            Activation::Identity,
+            1.0,
+            0.0,
+            &mut rng,
+        )
+        .unwrap();
         let x = DMatrix::zeros(2, 4);
         let y = DMatrix::zeros(1, 4);
-        assert!(matches!(hessian_vector(&net, &x, &y, &[0.0; 3]), Err(Error::Shape(_))));
+        assert!(matches!(
+            hessian_vector(&net, &x, &y, &[0.0; 3]),
+            Err(Error::Shape(_))
+        ));
         let bad_y = DMatrix::zeros(1, 3);
         let v = vec![0.0; net.parameter_count()];
-        assert!(matches!(hessian_vector(&net, &x, &bad_y, &v), Err(Error::Engine(_))));
+        assert!(matches!(
+            hessian_vector(&net, &x, &bad_y, &v),
+            Err(Error::Engine(_))
+        ));
     }
 }

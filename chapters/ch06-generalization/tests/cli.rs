@@ -14,12 +14,29 @@ fn ch06(args: &[&str]) -> std::process::Output {
 #[test]
 fn other_settings_run_and_write_their_figures_where_told() {
     let dir = std::env::temp_dir().join(format!("ch06-cli-{}", std::process::id()));
-    let out = ch06(&["--trials", "20", "--seed", "5", "--figures-dir", dir.to_str().unwrap()]);
+    let out = ch06(&[
+        "--trials",
+        "20",
+        "--seed",
+        "5",
+        "--figures-dir",
+        dir.to_str().unwrap(),
+    ]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.starts_with("== ch06-generalization ==\n"), "{stdout}");
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.starts_with("== ch06-generalization ==\n"),
+        "{stdout}"
+    );
     assert!(stdout.contains("20 training sets"), "{stdout}");
-    assert!(stdout.contains(&format!("6 drawn, 6 rewritten in {}", dir.display())), "{stdout}");
+    assert!(
+        stdout.contains(&format!("6 drawn, 6 rewritten in {}", dir.display())),
+        "{stdout}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
