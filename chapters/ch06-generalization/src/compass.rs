@@ -102,6 +102,11 @@ pub fn log_central_difference(
     h: f64,
 ) -> Result<f64> {
     check_lambda(lambda)?;
+    if !(h > 0.0 && h.is_finite()) {
+        return Err(Error::Argument(format!(
+            "the step h = {h} must be positive and finite"
+        )));
+    }
     Ok((error(lambda * h.exp())? - error(lambda * (-h).exp())?) / (2.0 * h))
 }
 

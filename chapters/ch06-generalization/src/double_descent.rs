@@ -4,7 +4,7 @@
 //! sides of the peak).
 
 use crate::error::{Error, Result};
-use crate::ridge::{Data, min_norm};
+use crate::ridge::{Data, Spectrum};
 use ch03_backprop::normal;
 use nalgebra::{DMatrix, DVector};
 
@@ -97,14 +97,18 @@ impl WeakFeatures {
 
     /// One draw of the training set (all `D` features) and, for each `p`
     /// in `ps`, the test error of the minimum-norm fit on the first `p`
-    /// features ([`WeakFeatures::risk`]). Errors: a `p` out of range, or a
-    /// fit whose Gram matrix is singular.
+    /// features ([`WeakFeatures::risk`]), by the SVD. Errors: a `p` out of
+    /// range.
     pub fn draw_risks<R: rand::Rng + ?Sized>(&self, ps: &[usize], rng: &mut R) -> Result<Vec<f64>> {
         let (x, y) = self.draw_all(rng);
         ps.iter()
             .map(|&p| {
                 self.check_p(p)?;
-                let w = min_norm(&Data::new(x.columns(0, p).into_owned(), y.clone())?)?;
+                // The SVD form at λ = 0 (tested equal to `min_norm`): a
+                // square draw near p = n can be too ill-conditioned for the
+                // normal equations, and its (huge) error must be counted.
+                let data = Data::new(x.columns(0, p).into_owned(), y.clone())?;
+                let w = Spectrum::new(&data)?.weights(0.0)?;
                 self.risk(&w, self.beta_j())
             })
             .collect()

@@ -212,21 +212,19 @@ pub fn robustness() -> Result<Robustness> {
     let attacked = attack_strengths()
         .into_iter()
         .map(|eps| {
-            let lin = accuracy(&margins(
-                &linear,
-                &fgsm(&linear, &test.x, &test.labels, eps)?,
-                &test.labels,
-            )?);
-            let net = accuracy(&margins(
-                &network,
-                &fgsm(&network, &test.x, &test.labels, eps)?,
-                &test.labels,
-            )?);
+            let under_attack = |m: &Mlp| -> crate::Result<f64> {
+                accuracy(&margins(
+                    m,
+                    &fgsm(m, &test.x, &test.labels, eps)?,
+                    &test.labels,
+                )?)
+            };
+            let certified = certified_accuracy(&clean, k, test.x.nrows(), eps)?;
             Ok((
                 eps,
-                lin,
-                net,
-                certified_accuracy(&clean, k, test.x.nrows(), eps),
+                under_attack(&linear)?,
+                under_attack(&network)?,
+                certified,
             ))
         })
         .collect::<Result<Vec<_>>>()?;

@@ -138,22 +138,36 @@ pub fn validation_gradient(val: &Data, fit: &Fit) -> Result<f64> {
 /// The effective degrees of freedom `tr(X (XᵀX + λI)⁻¹ Xᵀ)`, the trace of
 /// the matrix that maps `y` to the fitted values. Errors: those of [`ridge`].
 pub fn effective_df(x: &DMatrix<f64>, lambda: f64) -> Result<f64> {
+    if x.is_empty() {
+        return Err(Error::Empty("the design has no entries".into()));
+    }
+    finite("the design", x.as_slice())?;
     let chol = factor(x, lambda)?;
     Ok(chol.solve(&x.tr_mul(x)).trace())
 }
 
 /// The leave-one-out residuals `y_i − x_iᵀ w₋ᵢ(λ)` by the shortcut
 /// `(y_i − ŷ_i) / (1 − H_ii)`, with `H = X (XᵀX + λI)⁻¹ Xᵀ`: one fit
-/// instead of `n`. Errors: those of [`ridge`].
+/// instead of `n`. Errors: those of [`ridge`], or an example of leverage
+/// `H_ii = 1` (its leave-one-out fit is not determined by this one).
 pub fn loo_residuals(data: &Data, lambda: f64) -> Result<DVector<f64>> {
     let chol = factor(&data.x, lambda)?;
     let w = chol.solve(&data.x.tr_mul(&data.y));
     let fitted = &data.x * w;
     let hat = chol.solve(&data.x.transpose()); // (XᵀX + λI)⁻¹ Xᵀ, p × n
-    Ok(DVector::from_fn(data.len(), |i, _| {
+    let mut out = DVector::zeros(data.len());
+    for i in 0..data.len() {
         let h_ii = data.x.row(i).dot(&hat.column(i).transpose());
-        (data.y[i] - fitted[i]) / (1.0 - h_ii)
-    }))
+        // Leverage one: the fit without example i cannot be recovered
+        // from this one (with p = n every example has it at λ = 0).
+        if 1.0 - h_ii <= 1e-12 {
+            return Err(Error::Argument(format!(
+                "example {i} has leverage {h_ii}: the shortcut needs H_ii < 1"
+            )));
+        }
+        out[i] = (data.y[i] - fitted[i]) / (1.0 - h_ii);
+    }
+    Ok(out)
 }
 // ANCHOR_END: complexity
 

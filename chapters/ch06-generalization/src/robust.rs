@@ -158,16 +158,30 @@ pub fn margins(net: &Mlp, x: &DMatrix<f64>, labels: &[f64]) -> Result<Vec<f64>> 
         .collect())
 }
 
-/// The fraction of positive margins.
-pub fn accuracy(margins: &[f64]) -> f64 {
-    margins.iter().filter(|&&m| m > 0.0).count() as f64 / margins.len() as f64
+/// The fraction of positive margins. Errors: no margins.
+pub fn accuracy(margins: &[f64]) -> Result<f64> {
+    if margins.is_empty() {
+        return Err(Error::Empty("no margins".into()));
+    }
+    Ok(margins.iter().filter(|&&m| m > 0.0).count() as f64 / margins.len() as f64)
 }
 
 /// The fraction of examples whose margin certifies them at L∞ radius ε
 /// for a network with Euclidean Lipschitz bound `k` on `d` inputs: a
 /// perturbation with `‖δ‖_∞ ≤ ε` has `‖δ‖₂ ≤ ε√d`, so it moves `f` by at
 /// most `k ε √d`, and `y f(x) > k ε √d` guarantees the label survives.
-pub fn certified_accuracy(margins: &[f64], k: f64, d: usize, eps: f64) -> f64 {
+/// Errors: no margins, `k` not positive and finite, ε negative or not
+/// finite.
+pub fn certified_accuracy(margins: &[f64], k: f64, d: usize, eps: f64) -> Result<f64> {
+    if !(k > 0.0 && k.is_finite() && eps >= 0.0 && eps.is_finite()) {
+        return Err(Error::Argument(format!(
+            "a certificate needs a positive finite bound and ε ≥ 0, got K = {k}, ε = {eps}"
+        )));
+    }
     let reach = k * eps * (d as f64).sqrt();
-    margins.iter().filter(|&&m| m > reach).count() as f64 / margins.len() as f64
+    let certified: Vec<f64> = margins
+        .iter()
+        .map(|&m| if m > reach { 1.0 } else { -1.0 })
+        .collect();
+    accuracy(&certified)
 }

@@ -305,3 +305,68 @@ fn the_expected_risk_is_refused_outside_its_domain_and_infinite_at_the_peak() {
     let mut rng = book_support::seeded(1);
     assert!(m.draw_risks(&[0], &mut rng).is_err());
 }
+
+#[test]
+fn the_bound_of_a_steeper_network_is_beta_to_the_depth_times_the_bound() {
+    // tanh(β·) layers with weights W are tanh layers with weights βW: the
+    // same draws with σ_w² = β² give exactly scaled matrices.
+    let depth = 6;
+    for beta in [0.5, 1.3, 2.0] {
+        let widths = [8, 8, 8, 8, 8, 8, 1];
+        let net = |s2: f64| {
+            let mut rng = book_support::seeded(17);
+            Mlp::gaussian(
+                &widths,
+                Activation::Tanh,
+                Activation::Tanh,
+                s2,
+                0.0,
+                &mut rng,
+            )
+            .unwrap()
+        };
+        let (k1, kb) = (
+            lipschitz_bound(&net(1.0)).unwrap(),
+            lipschitz_bound(&net(beta * beta)).unwrap(),
+        );
+        let law = bound_per_layer(beta, k1.ln() / depth as f64) * depth as f64;
+        assert!(
+            (kb.ln() - law).abs() < 1e-12,
+            "β = {beta}: {} vs {law}",
+            kb.ln()
+        );
+    }
+}
+
+#[test]
+fn certificates_and_accuracies_refuse_what_they_cannot_mean() {
+    assert!(matches!(accuracy(&[]), Err(Error::Empty(_))));
+    assert_eq!(accuracy(&[1.0, -1.0, 2.0, 0.0]).unwrap(), 0.5);
+    for (k, eps) in [
+        (-1.0, 0.1),
+        (f64::NAN, 0.1),
+        (1.0, -0.1),
+        (1.0, f64::INFINITY),
+        (0.0, 0.1),
+    ] {
+        assert!(
+            certified_accuracy(&[1.0], k, 4, eps).is_err(),
+            "K = {k}, ε = {eps}"
+        );
+    }
+    // Margin 1, K = 1, d = 4: certified while ε √d = 2ε < 1.
+    assert_eq!(certified_accuracy(&[1.0], 1.0, 4, 0.49).unwrap(), 1.0);
+    assert_eq!(certified_accuracy(&[1.0], 1.0, 4, 0.51).unwrap(), 0.0);
+    let data = random_data(6, 3, 4);
+    assert!(log_central_difference(|l| data.mse(&ridge(&data, l)?.w), 1.0, 0.0).is_err());
+    assert!(matches!(
+        effective_df(&DMatrix::zeros(0, 0), 1.0),
+        Err(Error::Empty(_))
+    ));
+    // Leverage one: with p = n at λ = 0 the fit interpolates every point.
+    let square = random_data(4, 4, 6);
+    assert!(matches!(
+        loo_residuals(&square, 0.0),
+        Err(Error::Argument(_))
+    ));
+}
