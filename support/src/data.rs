@@ -77,6 +77,25 @@ fn for_each_row(
     Ok(())
 }
 
+/// `field` as a finite number; the error calls it `name`.
+fn finite(field: &str, name: &str) -> Result<f64, String> {
+    match field.trim().parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(format!("{name} is `{field}`, not a finite number")),
+    }
+}
+
+/// `field` as an integer below `count`; the error calls it `name`.
+fn class(field: &str, name: &str, count: usize) -> Result<u8, String> {
+    match field.trim().parse::<u8>() {
+        Ok(v) if usize::from(v) < count => Ok(v),
+        _ => Err(format!(
+            "{name} is `{field}`, not an integer from 0 to {}",
+            count - 1
+        )),
+    }
+}
+
 fn read(file: &Path) -> Result<String, DataError> {
     std::fs::read_to_string(file).map_err(|error| DataError::Io {
         file: file.to_path_buf(),
@@ -143,12 +162,9 @@ impl Digits {
                     }
                 };
             }
-            let field = fields[Self::PIXELS];
-            match field.trim().parse::<u8>() {
-                Ok(v) if usize::from(v) < Self::CLASSES => digits.labels.push(v),
-                _ => return Err(format!("label is `{field}`, not an integer from 0 to 9")),
-            }
+            let label = class(fields[Self::PIXELS], "label", Self::CLASSES)?;
             digits.images.push(image);
+            digits.labels.push(label);
             Ok(())
         })?;
         Ok(digits)
@@ -215,10 +231,7 @@ impl Diabetes {
             let mut values = [0.0; Self::FEATURES + 1];
             for (k, (value, field)) in values.iter_mut().zip(fields).enumerate() {
                 let name = Self::NAMES.get(k).copied().unwrap_or("the response");
-                *value = match field.trim().parse::<f64>() {
-                    Ok(v) if v.is_finite() => v,
-                    _ => return Err(format!("{name} is `{field}`, not a finite number")),
-                };
+                *value = finite(field, name)?;
             }
             let mut features = [0.0; Self::FEATURES];
             features.copy_from_slice(&values[..Self::FEATURES]);
@@ -237,6 +250,78 @@ impl Diabetes {
     /// Whether there are no patients.
     pub fn is_empty(&self) -> bool {
         self.response.is_empty()
+    }
+}
+
+/// Fisher's iris data (Anderson 1935, Fisher 1936), distributed with
+/// scikit-learn (BSD 3-Clause; the UCI copy is CC BY 4.0): see
+/// `data/iris/README.md` for provenance and licence.
+///
+/// Each flower has four measurements in centimetres and a species, 0, 1 or
+/// 2 (see [`Iris::CLASS_NAMES`]).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Iris {
+    pub features: Vec<[f64; Iris::FEATURES]>,
+    pub classes: Vec<u8>,
+}
+
+impl Iris {
+    /// Measurements per flower.
+    pub const FEATURES: usize = 4;
+    /// The number of species.
+    pub const CLASSES: usize = 3;
+    /// The measurements' names, in the file's order.
+    pub const NAMES: [&'static str; Iris::FEATURES] =
+        ["sepal_length", "sepal_width", "petal_length", "petal_width"];
+    /// The species, indexed by class.
+    pub const CLASS_NAMES: [&'static str; Iris::CLASSES] = ["setosa", "versicolor", "virginica"];
+
+    /// Where the repository keeps the file.
+    pub fn path() -> PathBuf {
+        crate::workspace_root().join("data/iris/iris.csv")
+    }
+
+    /// Loads the repository's copy (see [`Iris::path`]).
+    pub fn load() -> Result<Self, DataError> {
+        Self::load_from(&Self::path())
+    }
+
+    /// Loads an iris file: one flower per line, four measurements and the
+    /// class separated by commas. Errors: the file cannot be read, a line has
+    /// the wrong number of fields, a measurement that is not a finite number,
+    /// a class that is not an integer from 0 to 2, or no lines at all.
+    pub fn load_from(file: &Path) -> Result<Self, DataError> {
+        Self::parse(&read(file)?, file)
+    }
+
+    /// Parses the text of an iris file; `file` names it in errors.
+    pub fn parse(text: &str, file: &Path) -> Result<Self, DataError> {
+        let mut iris = Iris {
+            features: Vec::new(),
+            classes: Vec::new(),
+        };
+        let what = "four measurements and the class";
+        for_each_row(text, file, Self::FEATURES + 1, what, |fields| {
+            let mut flower = [0.0; Self::FEATURES];
+            for ((value, field), name) in flower.iter_mut().zip(fields).zip(Self::NAMES) {
+                *value = finite(field, name)?;
+            }
+            let species = class(fields[Self::FEATURES], "the class", Self::CLASSES)?;
+            iris.features.push(flower);
+            iris.classes.push(species);
+            Ok(())
+        })?;
+        Ok(iris)
+    }
+
+    /// The number of flowers.
+    pub fn len(&self) -> usize {
+        self.classes.len()
+    }
+
+    /// Whether there are no flowers.
+    pub fn is_empty(&self) -> bool {
+        self.classes.is_empty()
     }
 }
 
@@ -366,6 +451,54 @@ mod tests {
         assert_eq!(
             Diabetes::parse("", f).unwrap_err().to_string(),
             "d.csv: no examples"
+        );
+    }
+
+    #[test]
+    fn the_shipped_iris_file_has_150_flowers_50_of_each_species() {
+        let d = Iris::load().unwrap();
+        assert_eq!((d.len(), d.features.len()), (150, 150));
+        let mut counts = [0usize; 3];
+        d.classes.iter().for_each(|&c| counts[usize::from(c)] += 1);
+        assert_eq!(counts, [50, 50, 50]);
+        assert_eq!((d.features[0], d.classes[0]), ([5.1, 3.5, 1.4, 0.2], 0));
+        // Flowers 35 and 38 have the values of Fisher's paper, not UCI's errors.
+        assert_eq!(d.features[34], [4.9, 3.1, 1.5, 0.2]);
+        assert_eq!(d.features[37], [4.9, 3.6, 1.4, 0.1]);
+    }
+
+    #[test]
+    fn malformed_iris_files_are_refused_with_file_and_line() {
+        let f = Path::new("i.csv");
+        let good = "5.1,3.5,1.4,0.2,0";
+        let ok = Iris::parse(&format!("{good}\r\n6.3,3.3,6.0,2.5,2\n"), f).unwrap();
+        assert_eq!((ok.len(), ok.classes[1], ok.features[1][2]), (2, 2, 6.0));
+        let cases = [
+            (format!("{good}\n5.1,3.5,1.4,0"), 2, "found 4"),
+            (format!("{good}\n{good},0"), 2, "found 6"),
+            ("5.1,NaN,1.4,0.2,0".to_string(), 1, "sepal_width is `NaN`"),
+            ("5.1,3.5,x,0.2,0".to_string(), 1, "petal_length is `x`"),
+            (
+                format!("{good}\n{good}\n5.1,3.5,1.4,0.2,3"),
+                3,
+                "the class is `3`",
+            ),
+            (
+                "5.1,3.5,1.4,0.2,setosa".to_string(),
+                1,
+                "the class is `setosa`",
+            ),
+        ];
+        for (text, line, reason) in cases {
+            let message = Iris::parse(&text, f).unwrap_err().to_string();
+            assert!(
+                message.starts_with(&format!("i.csv:{line}: ")) && message.contains(reason),
+                "{message}"
+            );
+        }
+        assert_eq!(
+            Iris::parse("", f).unwrap_err().to_string(),
+            "i.csv: no examples"
         );
     }
 }
