@@ -25,6 +25,7 @@ pub const CHAPTERS: &[Chapter] = &[
     ch04_initialization::CHAPTER,
     ch05_residual::CHAPTER,
     ch06_generalization::CHAPTER,
+    ch07_implicit_bias::CHAPTER,
 ];
 
 /// The book's root folder (where `book.toml` lives).

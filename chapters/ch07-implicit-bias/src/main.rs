@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    ch07_implicit_bias::CHAPTER.main()
+}
