@@ -22,6 +22,7 @@ pub use experiments::{
 };
 pub use fast::{
     Kernel, KernelUnavailable, fast_exp, fast_exp_all, fast_log_sum_exp, fast_log_sum_exp_with,
+    logistic_descent_2d,
 };
 pub use formats::Format;
 pub use softmax::{

@@ -28,7 +28,8 @@ pub struct Asymptote {
 
 impl Asymptote {
     /// From a certified solution, its support vectors (within `sv_tol` of
-    /// margin 1) and the step. Errors: no support vector with `α_i > 0`.
+    /// margin 1) and the step. Errors: no support vector with `α_i > 0`, or
+    /// equations for ρ without a solution.
     pub fn new(points: &Signed, svm: &MaxMargin, sv_tol: f64, eta: f64) -> Result<Self> {
         let n = points.len() as f64;
         // The certified w was rescaled to margin exactly 1; rescale α with it.
@@ -46,11 +47,22 @@ impl Asymptote {
         let a = DMatrix::from_fn(sv.len(), points.z().nrows(), |r, c| points.z()[(c, sv[r])]);
         let b = DVector::from_fn(sv.len(), |r, _| -(n * svm.alpha[sv[r]] * scale / eta).ln());
         let pinv = a
+            .clone()
             .pseudo_inverse(1e-12)
             .map_err(|e| Error::Argument(e.to_string()))?;
+        let rho = pinv * &b;
+        // More support vectors than dimensions, or dependent ones: the
+        // equations may have no solution, and a least-squares ρ would be
+        // no prediction.
+        let residual = (&a * &rho - &b).norm();
+        if residual > 1e-8 * (1.0 + b.norm()) {
+            return Err(Error::Argument(format!(
+                "the support vectors' equations for ρ have no solution (residual {residual:e})"
+            )));
+        }
         Ok(Asymptote {
             w_hat: svm.w.clone(),
-            rho: pinv * b,
+            rho,
             loss_times_t: svm.w.norm_squared() / eta,
         })
     }

@@ -11,10 +11,14 @@ pub enum Error {
     Empty(String),
     /// A NaN or infinite entry.
     NonFinite(String),
-    /// The classes cannot be separated by a hyperplane through the origin:
-    /// no max-margin direction exists (gradient descent's loss then stays
-    /// bounded away from zero and its weights converge).
+    /// The classes cannot be separated strictly by a hyperplane through the
+    /// origin: no max-margin direction exists (for strictly non-separable
+    /// data gradient descent's loss stays bounded away from zero and its
+    /// weights converge).
     NotSeparable(String),
+    /// The max-margin solver ran out of sweeps without a certificate; any
+    /// separating direction has margin at most `margin_bound`.
+    NoCertificate { sweeps: usize, margin_bound: f64 },
     /// A step size at or above the stability bound `2/β` of the loss.
     StepTooLarge { eta: f64, bound: f64 },
     /// Any other argument out of its domain.
@@ -28,6 +32,13 @@ impl fmt::Display for Error {
             Error::Empty(s) => write!(f, "empty input: {s}"),
             Error::NonFinite(s) => write!(f, "not finite: {s}"),
             Error::NotSeparable(s) => write!(f, "not linearly separable: {s}"),
+            Error::NoCertificate {
+                sweeps,
+                margin_bound,
+            } => write!(
+                f,
+                "no certificate within {sweeps} sweeps; any separating direction has margin below {margin_bound:e}"
+            ),
             Error::StepTooLarge { eta, bound } => write!(
                 f,
                 "step size {eta} is not below the stability bound {bound} (2 over the loss's smoothness)"

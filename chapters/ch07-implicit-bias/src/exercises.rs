@@ -31,12 +31,19 @@ pub fn steps_to_angle(
 
 // ANCHOR: exponential
 /// Gradient descent on the exponential loss `(1/n) Σ e^{−z_iᵀw}` from zero,
-/// `w ← w + (η/n) Σ e^{−z_iᵀw} z_i`, for `steps` steps. Errors: `eta` not
-/// positive and finite.
+/// `w ← w + (η/n) Σ e^{−z_iᵀw} z_i`, for `steps` steps. Its Hessian at zero
+/// is `ZZᵀ/n`, so a step must be below `2n/σ_max(Z)²` (and the margins only
+/// grow from there, which lowers the curvature). Errors: `eta` not
+/// positive and finite, or not below that bound.
 pub fn exponential_descent(points: &Signed, eta: f64, steps: usize) -> Result<DVector<f64>> {
     let mut w = DVector::zeros(points.z().nrows());
     check_start(points, &w, eta, &[steps])?;
     let n = points.len() as f64;
+    let s = points.z().singular_values().max();
+    let bound = 2.0 * n / (s * s);
+    if eta >= bound {
+        return Err(crate::Error::StepTooLarge { eta, bound });
+    }
     for _ in 0..steps {
         let s = points.margins(&w).map(|m| (-m).exp());
         w += points.z() * s * (eta / n);

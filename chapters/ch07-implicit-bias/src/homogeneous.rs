@@ -89,8 +89,21 @@ impl TwoLayer {
     // ANCHOR: step
     /// One step of gradient descent on the mean logistic loss. With
     /// `h = Wx`, `g_i = ∂ℓ/∂f_i = −y_i σ(−y_i f_i) / n`: `∂L/∂a = ReLU(h) g`,
-    /// `∂L/∂W = (a ⊙ 1[h > 0] ⊙ g) xᵀ`. Errors: bad input or labels.
+    /// `∂L/∂W = (a ⊙ 1[h > 0] ⊙ g) xᵀ`. Errors: bad input, labels or step.
     pub fn step(&mut self, x: &DMatrix<f64>, labels: &[f64], eta: f64) -> Result<()> {
+        if x.nrows() != self.w.ncols() {
+            return Err(Error::Shape(format!(
+                "{} inputs, the network takes {}",
+                x.nrows(),
+                self.w.ncols()
+            )));
+        }
+        finite("the inputs", x.as_slice())?;
+        if !(eta > 0.0 && eta.is_finite()) {
+            return Err(Error::Argument(format!(
+                "step size {eta} must be positive and finite"
+            )));
+        }
         check_labels(labels, x.ncols())?;
         let h = &self.w * x;
         let r = h.map(|v| v.max(0.0));

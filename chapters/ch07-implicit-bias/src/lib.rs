@@ -7,6 +7,7 @@ pub mod asymptotics;
 pub mod error;
 pub mod exercises;
 pub mod experiments;
+pub mod fast;
 pub mod figures;
 pub mod homogeneous;
 pub mod logistic;

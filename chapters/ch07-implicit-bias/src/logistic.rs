@@ -21,8 +21,8 @@ pub fn gradient(points: &Signed, w: &DVector<f64>) -> DVector<f64> {
 }
 
 /// The unit vector along `−∇L(w)`, computed so that it survives when every
-/// `σ(−z_iᵀw)` underflows to zero (margins beyond about 745): the weights
-/// are divided by the largest one first, `σ(−m_i)/σ(−m_min) =
+/// `σ(−z_iᵀw)` underflows to zero (margins beyond about 745): the
+/// coefficients `σ(−m_i)` are divided by the largest one first, `σ(−m_i)/σ(−m_min) =
 /// e^{softplus(m_min) − softplus(m_i)}`. The zero vector if the gradient
 /// is exactly zero.
 pub fn descent_direction(points: &Signed, w: &DVector<f64>) -> DVector<f64> {
@@ -52,8 +52,9 @@ pub enum Rule {
     /// direction of [`descent_direction`] (Nacson et al. 2019 study step
     /// sizes that grow as the gradient vanishes).
     Normalized,
-    /// Steepest descent in the L1 norm: move only the coordinate with the
-    /// largest partial derivative, `w_j ← w_j − η ‖∇L‖_∞ sign(∂_j L)`.
+    /// Steepest descent in the L1 norm: move only the coordinate whose
+    /// partial derivative is largest in absolute value,
+    /// `w_j ← w_j − η ‖∇L‖_∞ sign(∂_j L) = w_j − η ∂_j L`.
     SteepestL1,
 }
 
@@ -70,7 +71,8 @@ pub fn descend(
     checkpoints: &[usize],
 ) -> Result<Vec<DVector<f64>>> {
     check_start(points, w0, eta, checkpoints)?;
-    if rule == Rule::Gradient {
+    // A coordinate step needs η < 2/H_jj, which η < 2/β guarantees.
+    if rule != Rule::Normalized {
         let bound = 2.0 / smoothness(points);
         if eta >= bound {
             return Err(Error::StepTooLarge { eta, bound });
@@ -90,7 +92,7 @@ pub fn descend(
                 }
                 Rule::SteepestL1 => {
                     let j = g.iamax();
-                    w[j] -= eta * g[j].abs() * g[j].signum();
+                    w[j] -= eta * g[j];
                 }
             }
             t += 1;

@@ -9,7 +9,8 @@ use nalgebra::DVector;
 /// Gradient descent on `½‖Xw − y‖²` from `w0` with step `eta` for `steps`
 /// steps. Every step adds `−η Xᵀ(Xw − y)`, a vector in the row space of
 /// `X`; so `w − w0` never leaves the row space. Errors: `w0` of the wrong
-/// length, or `eta` not below `2/σ_max(X)²` (the step that would diverge).
+/// length or not finite, `eta` not positive and finite, or not below
+/// `2/σ_max(X)²` (the step that would diverge).
 pub fn least_squares_descent(
     data: &Data,
     w0: &DVector<f64>,
@@ -23,9 +24,15 @@ pub fn least_squares_descent(
             data.features()
         )));
     }
+    crate::error::finite("the start", w0.as_slice())?;
+    if !(eta > 0.0 && eta.is_finite()) {
+        return Err(Error::Argument(format!(
+            "step size {eta} must be positive and finite"
+        )));
+    }
     let s = data.x.singular_values().max();
     let bound = 2.0 / (s * s);
-    if !(eta > 0.0 && eta < bound) {
+    if eta >= bound {
         return Err(Error::StepTooLarge { eta, bound });
     }
     let mut w = w0.clone();

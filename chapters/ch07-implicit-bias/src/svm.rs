@@ -89,13 +89,21 @@ pub struct MaxMargin {
 /// `i`, maximize over `α_i ≥ 0` with the others fixed, which is
 /// `α_i ← max(0, α_i + (1 − z_iᵀw)/‖z_i‖²)`, keeping `w = Σ α_i z_i` up
 /// to date. Stops when the certified gap ([`MaxMargin::gap`]) is below
-/// `tol`. Errors: a zero point (it has no margin to give); in the plane,
-/// points that no line through the origin separates (the exact test of
-/// [`separable_2d`]); a dual growing past `10¹⁵`; or no certificate within
-/// `max_sweeps`, reported with the bound on the margin that the dual value
-/// gives (`γ ≤ 1/√(2D)`): data that are not separable end here in more
-/// than two dimensions.
+/// `tol`. The method is Hsieh et al.'s dual coordinate descent for the
+/// linear SVM, adapted to the hard margin (no upper bound on `α_i`).
+/// Errors: `tol` not positive and finite; a zero point (it has no margin
+/// to give); in the plane, points that no line through the origin
+/// separates strictly (the exact test of [`separable_2d`]); a dual growing
+/// past `10¹⁵`; or no certificate within `max_sweeps`
+/// ([`Error::NoCertificate`], with the bound `γ ≤ 1/√(2D)` that the dual
+/// value gives on any margin): data that are not separable end there in
+/// more than two dimensions.
 pub fn max_margin(points: &Signed, tol: f64, max_sweeps: usize) -> Result<MaxMargin> {
+    if !(tol > 0.0 && tol.is_finite()) {
+        return Err(Error::Argument(format!(
+            "the tolerance {tol} must be positive and finite"
+        )));
+    }
     let z = points.z();
     let norms: Vec<f64> = z.column_iter().map(|c| c.norm_squared()).collect();
     if let Some(i) = norms.iter().position(|&s| s == 0.0) {
@@ -119,8 +127,10 @@ pub fn max_margin(points: &Signed, tol: f64, max_sweeps: usize) -> Result<MaxMar
         }
         let dual = alpha.sum() - 0.5 * w.norm_squared();
         if !(dual.is_finite() && dual < 1e15) {
+            // A dual value of 10¹⁵ means a margin below 2.3e-8, if any.
             return Err(Error::NotSeparable(format!(
-                "the dual objective exceeds {dual:e} after {sweep} sweeps"
+                "the dual objective exceeds {dual:e} after {sweep} sweeps (a margin below {:e}, if any)",
+                1.0 / (2.0 * dual).sqrt()
             )));
         }
         let smallest = points.margins(&w).min();
@@ -139,10 +149,10 @@ pub fn max_margin(points: &Signed, tol: f64, max_sweeps: usize) -> Result<MaxMar
     // Every dual value is at most ½‖ŵ‖² = 1/(2γ²): a large one bounds the
     // margin γ of any separating direction from above.
     let dual = alpha.sum() - 0.5 * w.norm_squared();
-    Err(Error::NotSeparable(format!(
-        "no certificate within {max_sweeps} sweeps; any separating direction has margin below {:e}",
-        1.0 / (2.0 * dual.max(f64::MIN_POSITIVE)).sqrt()
-    )))
+    Err(Error::NoCertificate {
+        sweeps: max_sweeps,
+        margin_bound: 1.0 / (2.0 * dual.max(f64::MIN_POSITIVE)).sqrt(),
+    })
 }
 
 impl MaxMargin {

@@ -90,10 +90,18 @@ fn non_separable_data_are_refused_in_the_plane_and_beyond() {
     // In three dimensions: a point and its negative cannot both be on one side.
     let x3 = DMatrix::from_column_slice(3, 2, &[1.0, 2.0, 3.0, -1.0, -2.0, -3.0]);
     let p3 = Signed::new(&x3, &[1.0, 1.0]).unwrap();
-    assert!(matches!(
-        max_margin(&p3, 1e-12, 1000),
-        Err(Error::NotSeparable(_))
-    ));
+    match max_margin(&p3, 1e-12, 1000) {
+        Err(Error::NoCertificate { margin_bound, .. }) => {
+            assert!(margin_bound < 0.1, "{margin_bound}")
+        }
+        other => panic!("expected no certificate, got {other:?}"),
+    }
+    for tol in [0.0, -1.0, f64::NAN] {
+        assert!(matches!(
+            max_margin(&points(10, 0.5, 1), tol, 10),
+            Err(Error::Argument(_))
+        ));
+    }
     assert!(matches!(separable_2d(&p3), Err(Error::Shape(_))));
 }
 
@@ -107,7 +115,12 @@ fn descent_refuses_bad_steps_shapes_and_checkpoints() {
         Err(Error::StepTooLarge { .. })
     ));
     assert!(descend(&p, Rule::Gradient, &zero, 0.99 * bound, &[10]).is_ok());
-    // Normalized and L1 steps have no smoothness bound to respect.
+    // Coordinate steps obey the same bound; normalized steps of fixed
+    // length have none to respect.
+    assert!(matches!(
+        descend(&p, Rule::SteepestL1, &zero, bound, &[10]),
+        Err(Error::StepTooLarge { .. })
+    ));
     assert!(descend(&p, Rule::Normalized, &zero, 10.0 * bound, &[10]).is_ok());
     for eta in [0.0, -1.0, f64::NAN, f64::INFINITY] {
         assert!(matches!(
@@ -141,6 +154,10 @@ fn descent_refuses_bad_steps_shapes_and_checkpoints() {
         least_squares_descent(&data, &DVector::zeros(3), 0.01, 1),
         Err(Error::Shape(_))
     ));
+    assert!(matches!(
+        least_squares_descent(&data, &DVector::zeros(4), f64::NAN, 1),
+        Err(Error::Argument(_))
+    ));
 }
 
 #[test]
@@ -154,7 +171,13 @@ fn the_normalized_direction_survives_underflow() {
     let far = &w * 5000.0;
     assert_eq!(gradient(&p, &far).norm(), 0.0);
     let d = descent_direction(&p, &far);
-    assert!((d.norm() - 1.0).abs() < 1e-12 && d.iter().all(|v| v.is_finite()));
+    // Independently: for margins this large σ(−m) = e^{−m} to the last
+    // bit, so the direction is that of Σ e^{m_min − m_i} z_i.
+    let m = p.margins(&far);
+    let top = m.min();
+    let expected = p.z() * m.map(|mi| (top - mi).exp());
+    let expected = &expected / expected.norm();
+    assert!((d - expected).norm() < 1e-12);
 }
 
 #[test]
@@ -187,6 +210,15 @@ fn the_network_step_follows_the_gradient_of_its_loss() {
         assert!((fd - step).abs() < 1e-6, "parameter {k}: {fd} vs {step}");
     }
     assert!(TwoLayer::random(0, 2, 1.0, &mut book_support::seeded(1)).is_err());
+    let mut n = net.clone();
+    assert!(matches!(
+        n.step(&DMatrix::zeros(3, 12), &labels, 0.1),
+        Err(Error::Shape(_))
+    ));
+    assert!(matches!(
+        n.step(&x, &labels, f64::NAN),
+        Err(Error::Argument(_))
+    ));
     assert!(matches!(
         net.outputs(&DMatrix::zeros(3, 2)),
         Err(Error::Shape(_))
