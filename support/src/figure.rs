@@ -36,6 +36,9 @@ pub const PALETTE: [RGBColor; 6] = [
     RGBColor(86, 180, 233),  // sky blue
 ];
 
+/// The opacity of the minor grid lines (the major ones are 0.15).
+pub const GRID_MINOR: f64 = 0.04;
+
 /// The font family of titles and labels.
 pub const FONT: &str = "sans-serif";
 
@@ -79,17 +82,28 @@ where
         }
     }
     let scale = 1.0 / (values.len() as f64 * width);
+    // A light fill and the outline of the bars' tops as a solid step line:
+    // where two histograms overlap, both outlines stay visible and the
+    // fills do not mix into a muddy third colour.
+    let fill = color.mix(0.18).filled();
+    chart.draw_series(counts.iter().enumerate().map(|(b, &c)| {
+        let x0 = lo + b as f64 * width;
+        Rectangle::new([(x0, 0.0), (x0 + width, c as f64 * scale)], fill)
+    }))?;
+    let mut outline = vec![(lo, 0.0)];
+    for (b, &c) in counts.iter().enumerate() {
+        let (x0, h) = (lo + b as f64 * width, c as f64 * scale);
+        outline.extend([(x0, h), (x0 + width, h)]);
+    }
+    outline.push((lo + bins as f64 * width, 0.0));
     chart
-        .draw_series(counts.iter().enumerate().map(|(b, &c)| {
-            let x0 = lo + b as f64 * width;
-            Rectangle::new(
-                [(x0, 0.0), (x0 + width, c as f64 * scale)],
-                color.mix(0.35).filled(),
-            )
-        }))?
+        .draw_series(LineSeries::new(outline, color.stroke_width(2)))?
         .label(label)
         .legend(move |(x, y)| {
-            Rectangle::new([(x, y - 5), (x + 20, y + 5)], color.mix(0.35).filled())
+            Rectangle::new(
+                [(x, y - 5), (x + 20, y + 5)],
+                ShapeStyle::from(color).stroke_width(2),
+            )
         });
     Ok(())
 }
@@ -200,8 +214,10 @@ pub fn panel_on<'a, 'b, DB: DrawingBackend>(
     builder(area, title, title_size, (10, 42, 52))
 }
 
-/// The axes of `chart` in the house style: their names, and tick labels
-/// and names in `font_size` pixels. Add formatters and call `draw`.
+/// The axes of `chart` in the house style: their names, tick labels and
+/// names in `font_size` pixels, a grid at the labelled ticks and a faint
+/// minor grid between them (so the grid never competes with the data, in
+/// print or on screen). Add formatters and call `draw`.
 pub fn axes<'a, 'b, X, Y, DB>(
     chart: &'b mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
     x_desc: &str,
@@ -217,7 +233,9 @@ where
     // The axis names take the tick labels' style unless told otherwise.
     mesh.x_desc(x_desc)
         .y_desc(y_desc)
-        .label_style((FONT, font_size));
+        .label_style((FONT, font_size))
+        .bold_line_style(BLACK.mix(0.15))
+        .light_line_style(BLACK.mix(GRID_MINOR));
     mesh
 }
 

@@ -546,19 +546,15 @@ mod avx512 {
             *o = fast_exp(x);
         }
     }
-    /// `1/d` for `d >= 1`: the 14-bit estimate, then two Newton steps
-    /// `y ← y + y(1 - d y)` (14, 28, then about 53 bits). `d = inf` would
-    /// give `0 · inf = NaN`, so those lanes are set to 0, as `1/inf` is.
+    /// `1/d` for finite `d >= 1` (NaN stays NaN): the 14-bit estimate, then
+    /// two Newton steps `y ← y + y(1 - d y)` (14, 28, then about 53 bits).
     #[inline]
     #[target_feature(enable = "avx512f")]
-    fn reciprocal(d: __m512d) -> __m512d {
+    fn reciprocal_finite(d: __m512d) -> __m512d {
         let one = _mm512_set1_pd(1.0);
         let y = _mm512_rcp14_pd(d);
         let y = _mm512_fmadd_pd(y, _mm512_fnmadd_pd(d, y, one), y);
-        let y = _mm512_fmadd_pd(y, _mm512_fnmadd_pd(d, y, one), y);
-        // NaN lanes compare unequal to inf, so a NaN margin stays NaN.
-        let finite = _mm512_cmp_pd_mask::<_CMP_NEQ_UQ>(d, _mm512_set1_pd(f64::INFINITY));
-        _mm512_maskz_mov_pd(finite, y)
+        _mm512_fmadd_pd(y, _mm512_fnmadd_pd(d, y, one), y)
     }
 
     /// See [`super::logistic_descent_2d`]: two vectors of eight lanes per
@@ -573,6 +569,7 @@ mod avx512 {
     ) -> [f64; 2] {
         let (lo, hi) = tables();
         let one = _mm512_set1_pd(1.0);
+        let cap = _mm512_set1_pd(709.0);
         let mut w = w0;
         for _ in 0..steps {
             let (wx, wy) = (_mm512_set1_pd(w[0]), _mm512_set1_pd(w[1]));
@@ -588,7 +585,12 @@ mod avx512 {
                         )
                     };
                     let margin = _mm512_fmadd_pd(x, wx, _mm512_mul_pd(y, wy));
-                    let s = reciprocal(_mm512_add_pd(one, exp8(margin, lo, hi)));
+                    // e^709 is finite, so 1 + e^m never overflows and the
+                    // reciprocal needs no infinity mask; σ(−709) ≈ 1e-308
+                    // is below anything the sum can resolve. `min(709, m)`
+                    // in this order returns m when m is NaN.
+                    let m = _mm512_min_pd(cap, margin);
+                    let s = reciprocal_finite(_mm512_add_pd(one, exp8(m, lo, hi)));
                     gx[h] = _mm512_fmadd_pd(s, x, gx[h]);
                     gy[h] = _mm512_fmadd_pd(s, y, gy[h]);
                 }

@@ -9,7 +9,7 @@ use crate::paths::{binomial_pmf, expected_energy};
 use crate::stochastic::{Survival, simulate_active};
 use crate::training::DepthSetup;
 use book_support::Figure;
-use book_support::figure::{FONT, PALETTE, SIZE, draw, legend};
+use book_support::figure::{FONT, PALETTE, SIZE, axes, draw, legend};
 use book_support::plotters::prelude::*;
 use std::error::Error;
 
@@ -45,14 +45,9 @@ fn forward_signal(r: &Results) -> Result<Figure> {
             .x_label_area_size(45)
             .y_label_area_size(60)
             .build_cartesian_2d(0.0..FORWARD_DEPTH as f64, -2.0..32.0)?;
-        chart
-            .configure_mesh()
-            .x_desc("block l")
-            .y_desc("log10 ‖x_l‖² / ‖x_0‖²")
+        axes(&mut chart, "block l", "log10 ‖x_l‖² / ‖x_0‖²", 13)
             .x_label_formatter(&integer)
             .y_label_formatter(&integer)
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 13))
             .draw()?;
         for (k, (&scale, logs)) in FORWARD_SCALES.iter().zip(&r.forward_logs).enumerate() {
             let color = PALETTE[k];
@@ -98,15 +93,15 @@ fn gradient_norms(r: &Results, depth: usize) -> Result<Figure> {
             .x_label_area_size(45)
             .y_label_area_size(60)
             .build_cartesian_2d(0.0..depth as f64, (lo - 1.0).floor()..(hi + 1.0).ceil())?;
-        chart
-            .configure_mesh()
-            .x_desc("layer l (1 = nearest the input)")
-            .y_desc("log10 ‖∂ℓ/∂θ_l‖")
-            .x_label_formatter(&integer)
-            .y_label_formatter(&integer)
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 13))
-            .draw()?;
+        axes(
+            &mut chart,
+            "layer l (1 = nearest the input)",
+            "log10 ‖∂ℓ/∂θ_l‖",
+            13,
+        )
+        .x_label_formatter(&integer)
+        .y_label_formatter(&integer)
+        .draw()?;
         for (k, (points, label)) in series
             .iter()
             .zip([
@@ -142,15 +137,15 @@ fn loss_curves(r: &Results) -> Result<Figure> {
             .x_label_area_size(45)
             .y_label_area_size(60)
             .build_cartesian_2d(0.0..setup.steps as f64, -4.0..1.5)?;
-        chart
-            .configure_mesh()
-            .x_desc("step")
-            .y_desc("log10 (loss / loss of the best constant)")
-            .x_label_formatter(&integer)
-            .y_label_formatter(&integer)
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 13))
-            .draw()?;
+        axes(
+            &mut chart,
+            "step",
+            "log10 (loss / loss of the best constant)",
+            13,
+        )
+        .x_label_formatter(&integer)
+        .y_label_formatter(&integer)
+        .draw()?;
         let depths: Vec<usize> = {
             let mut d: Vec<usize> = r.depth_runs.iter().map(|(_, d, _)| *d).collect();
             d.dedup();
@@ -207,14 +202,14 @@ fn paths(r: &Results) -> Result<Figure> {
             .x_label_area_size(45)
             .y_label_area_size(60)
             .build_cartesian_2d(0.0..PATH_BLOCKS as f64, 0.0..0.16)?;
-        chart
-            .configure_mesh()
-            .x_desc("path length k (number of branches on the path)")
-            .y_desc("share")
-            .x_label_formatter(&integer)
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 13))
-            .draw()?;
+        axes(
+            &mut chart,
+            "path length k (number of branches on the path)",
+            "share",
+            13,
+        )
+        .x_label_formatter(&integer)
+        .draw()?;
         let bars = |values: Vec<f64>, color: RGBColor, offset: f64| {
             values
                 .into_iter()
@@ -275,13 +270,8 @@ fn active_blocks(s: &Settings) -> Result<Figure> {
             .x_label_area_size(45)
             .y_label_area_size(60)
             .build_cartesian_2d(0.0..PATH_BLOCKS as f64 + 1.0, 0.0..top)?;
-        chart
-            .configure_mesh()
-            .x_desc("active blocks")
-            .y_desc("probability")
+        axes(&mut chart, "active blocks", "probability", 13)
             .x_label_formatter(&integer)
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 13))
             .draw()?;
         chart
             .draw_series(counts.iter().enumerate().map(|(k, &c)| {
