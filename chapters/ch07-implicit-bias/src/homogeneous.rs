@@ -37,8 +37,8 @@ impl TwoLayer {
         })
     }
 
-    /// `f(x_i)` for each column of `x`.
-    pub fn outputs(&self, x: &DMatrix<f64>) -> Result<DVector<f64>> {
+    /// Errors unless `x` has one finite row per input.
+    fn check_input(&self, x: &DMatrix<f64>) -> Result<()> {
         if x.nrows() != self.w.ncols() {
             return Err(Error::Shape(format!(
                 "{} inputs, the network takes {}",
@@ -46,7 +46,12 @@ impl TwoLayer {
                 self.w.ncols()
             )));
         }
-        finite("the inputs", x.as_slice())?;
+        finite("the inputs", x.as_slice())
+    }
+
+    /// `f(x_i)` for each column of `x`.
+    pub fn outputs(&self, x: &DMatrix<f64>) -> Result<DVector<f64>> {
+        self.check_input(x)?;
         Ok((&self.w * x).map(|h| h.max(0.0)).tr_mul(&self.a))
     }
 
@@ -91,14 +96,7 @@ impl TwoLayer {
     /// `h = Wx`, `g_i = ∂ℓ/∂f_i = −y_i σ(−y_i f_i) / n`: `∂L/∂a = ReLU(h) g`,
     /// `∂L/∂W = (a ⊙ 1[h > 0] ⊙ g) xᵀ`. Errors: bad input, labels or step.
     pub fn step(&mut self, x: &DMatrix<f64>, labels: &[f64], eta: f64) -> Result<()> {
-        if x.nrows() != self.w.ncols() {
-            return Err(Error::Shape(format!(
-                "{} inputs, the network takes {}",
-                x.nrows(),
-                self.w.ncols()
-            )));
-        }
-        finite("the inputs", x.as_slice())?;
+        self.check_input(x)?;
         if !(eta > 0.0 && eta.is_finite()) {
             return Err(Error::Argument(format!(
                 "step size {eta} must be positive and finite"
