@@ -26,6 +26,7 @@ pub const CHAPTERS: &[Chapter] = &[
     ch05_residual::CHAPTER,
     ch06_generalization::CHAPTER,
     ch07_implicit_bias::CHAPTER,
+    ch08_physics::CHAPTER,
 ];
 
 /// The book's root folder (where `book.toml` lives).
