@@ -91,7 +91,7 @@ pub fn heatmap_sigma_w2() -> Vec<f64> {
 }
 
 /// The depths of the heat map.
-pub const HEATMAP_DEPTHS: [usize; 5] = [3, 6, 12, 24, 48];
+pub const HEATMAP_DEPTHS: [usize; 8] = [3, 6, 9, 12, 15, 18, 21, 24];
 
 /// The simulated networks' depth, burn-in and count.
 pub const SIMULATION: (usize, usize, usize) = (24, 12, 24);
@@ -206,12 +206,15 @@ pub fn simulated(s: &Settings) -> Result<Vec<Simulated>> {
     ];
     maps.push(SignalMap::new(Activation::Relu, 2.0, 0.0)?);
     maps.into_iter()
-        .map(|map| {
+        .enumerate()
+        .map(|(k, map)| {
+            // Independent networks for each map, so that the comparisons
+            // are independent too.
             let ensemble = ensemble(
                 &map,
                 (s.width, depth),
                 SIMULATION_START,
-                (networks, burn_in, s.seed(100)),
+                (networks, burn_in, s.seed(100 + 1000 * k as u64)),
             )?;
             Ok(Simulated { map, ensemble })
         })

@@ -37,7 +37,12 @@ fn viridis(t: f64) -> RGBColor {
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
-const PHASES: [&str; 4] = ["tanh, ordered", "tanh, critical", "tanh, chaotic", "ReLU at He initialization"];
+const PHASES: [&str; 4] = [
+    "tanh, ordered",
+    "tanh, critical",
+    "tanh, chaotic",
+    "ReLU at He initialization",
+];
 
 /// Figure 1: the correlation of two inputs, layer by layer, simulated and
 /// predicted.
@@ -205,7 +210,7 @@ fn trainability(r: &Results) -> Result<Figure> {
             ),
             15,
         )
-        .build_cartesian_2d(0.25..4.75, (2.0f64..72.0).log_scale())?;
+        .build_cartesian_2d(0.25..4.75, 1.5..25.5)?;
         axes(
             &mut chart,
             "weight variance σ_w²",
@@ -218,7 +223,7 @@ fn trainability(r: &Results) -> Result<Figure> {
         let color = |loss: f64| viridis(loss / h.constant);
         for (i, w) in h.sigma_w2s.iter().enumerate() {
             for (j, &d) in h.depths.iter().enumerate() {
-                let (lo, hi) = ((d as f64) / 2f64.sqrt(), (d as f64) * 2f64.sqrt());
+                let (lo, hi) = (d as f64 - 1.5, d as f64 + 1.5);
                 chart.draw_series(std::iter::once(Rectangle::new(
                     [(w - 0.25, lo), (w + 0.25, hi)],
                     color(h.losses[i][j]).filled(),
@@ -228,13 +233,13 @@ fn trainability(r: &Results) -> Result<Figure> {
         let curve: Vec<(f64, f64)> = r
             .scales
             .iter()
-            .map(|(w, d)| (*w, (6.0 * d.xi_c).min(72.0)))
+            .map(|(w, d)| (*w, (6.0 * d.xi_c).min(25.5)))
             .collect();
         chart
             .draw_series(LineSeries::new(curve, WHITE.stroke_width(3)))?
             .label("6 ξ_c (Schoenholz et al.)")
             .legend(legend_line(BLACK.stroke_width(3)));
-        legend(&mut chart, SeriesLabelPosition::UpperRight, 12)?;
+        legend(&mut chart, SeriesLabelPosition::LowerRight, 12)?;
         // The colour bar.
         let mut scale = ChartBuilder::on(&bar)
             .margin_top(40)
@@ -275,16 +280,24 @@ fn isometry(r: &Results) -> Result<Figure> {
             ),
             13,
         )
-        .build_cartesian_2d((0.8f64..40.0).log_scale(), (0.01f64..200.0).log_scale())?;
+        .build_cartesian_2d(-0.3f64..5.3, (0.01f64..200.0).log_scale())?;
         axes(&mut chart, "depth L", "spread of the spectrum", 13)
-            .x_label_formatter(&integer)
+            // The axis is log₂ L, labelled with L at the powers of two.
+            .x_labels(12)
+            .x_label_formatter(&|k| {
+                if (k - k.round()).abs() < 1e-9 {
+                    integer(&k.exp2())
+                } else {
+                    String::new()
+                }
+            })
             .y_label_formatter(&power_label)
             .draw()?;
         for (k, (map, weights, spectra)) in r.isometry.iter().enumerate() {
             let color = PALETTE[k];
             let predicted: Vec<(f64, f64)> = ISOMETRY_DEPTHS
                 .iter()
-                .map(|&l| Ok((l as f64, predicted_spread(map, *weights, l)?)))
+                .map(|&l| Ok(((l as f64).log2(), predicted_spread(map, *weights, l)?)))
                 .collect::<crate::Result<_>>()?;
             chart
                 .draw_series(LineSeries::new(predicted, color.stroke_width(2)))?
@@ -296,7 +309,7 @@ fn isometry(r: &Results) -> Result<Figure> {
                 .legend(legend_line(color.stroke_width(2)));
             let measured = ISOMETRY_DEPTHS.iter().enumerate().map(|(d, &l)| {
                 let (m, _) = mean_se(&spectra.iter().map(|s| s[d].spread).collect::<Vec<_>>());
-                (l as f64, m)
+                ((l as f64).log2(), m)
             });
             chart.draw_series(measured.map(|p| Circle::new(p, 4, color.filled())))?;
         }

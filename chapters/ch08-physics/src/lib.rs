@@ -98,7 +98,7 @@ pub fn report_with(s: &Settings) -> std::result::Result<String, Box<dyn StdError
         let trained: usize = h.losses.iter().flatten().filter(|&&l| h.trained(l)).count();
         writeln!(
             out,
-            "trainability: {trained} of {} networks trained (loss below half the constant predictor's {:.3}); depths {:?}",
+            "trainability: {trained} of {} networks trained (loss below a tenth of the constant predictor's {:.3}); depths {:?}",
             h.sigma_w2s.len() * h.depths.len(),
             h.constant,
             h.depths

@@ -84,7 +84,9 @@ pub fn propagate<R: rand::Rng + ?Sized>(
         }
         trace.gain.push(h.column(2).norm_squared() / before);
     }
-    crate::error::finite("the trace", &trace.q)?;
+    crate::error::finite("the lengths", &trace.q)?;
+    crate::error::finite("the correlations", &trace.c)?;
+    crate::error::finite("the gains", &trace.gain)?;
     Ok(trace)
 }
 // ANCHOR_END: propagate

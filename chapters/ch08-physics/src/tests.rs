@@ -143,3 +143,13 @@ fn the_field_round_trips_its_parameters_and_checks_shapes() {
 fn bias_for_critical_refuses_an_unreachable_target() {
     assert!(exercises::bias_for_critical(0.9).is_err());
 }
+
+#[test]
+fn rank_correlation_handles_ties_and_order() {
+    assert!((rank_correlation(&[1.0, 2.0, 3.0], &[10.0, 20.0, 30.0]) - 1.0).abs() < 1e-15);
+    assert!((rank_correlation(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]) + 1.0).abs() < 1e-15);
+    // Ties share their mean rank: ranks (1, 2.5, 2.5) against (1, 2, 3).
+    let r = rank_correlation(&[1.0, 5.0, 5.0], &[1.0, 2.0, 3.0]);
+    assert!((r - 0.75f64.sqrt()).abs() < 1e-12, "{r}");
+    assert!(rank_correlation(&[1.0], &[1.0]).is_nan());
+}

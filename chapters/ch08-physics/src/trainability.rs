@@ -135,9 +135,63 @@ impl Trainability {
 }
 
 impl Heatmap {
-    /// Whether a final loss counts as trained: below half the constant
-    /// predictor's.
+    /// Whether a final loss counts as trained: below a tenth of the
+    /// constant predictor's (a network that has clearly learned the
+    /// training set, not one on its way).
     pub fn trained(&self, loss: f64) -> bool {
-        loss < 0.5 * self.constant
+        loss < 0.1 * self.constant
     }
+
+    /// For each weight variance, the deepest depth of the grid whose
+    /// network trained (0 if none did).
+    pub fn deepest_trained(&self) -> Vec<usize> {
+        self.losses
+            .iter()
+            .map(|row| {
+                self.depths
+                    .iter()
+                    .zip(row)
+                    .filter(|(_, l)| self.trained(**l))
+                    .map(|(d, _)| *d)
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect()
+    }
+}
+
+/// Spearman's rank correlation of two samples of the same length: the
+/// correlation of their ranks, ties given the mean of their ranks. NaN for
+/// fewer than two values or a sample with no spread.
+pub fn rank_correlation(a: &[f64], b: &[f64]) -> f64 {
+    fn ranks(x: &[f64]) -> Vec<f64> {
+        let mut order: Vec<usize> = (0..x.len()).collect();
+        order.sort_by(|&i, &j| x[i].total_cmp(&x[j]));
+        let mut r = vec![0.0; x.len()];
+        let mut k = 0;
+        while k < order.len() {
+            let mut end = k;
+            while end + 1 < order.len() && x[order[end + 1]] == x[order[k]] {
+                end += 1;
+            }
+            let mean = (k + end) as f64 / 2.0 + 1.0;
+            for &i in &order[k..=end] {
+                r[i] = mean;
+            }
+            k = end + 1;
+        }
+        r
+    }
+    if a.len() != b.len() || a.len() < 2 {
+        return f64::NAN;
+    }
+    let (ra, rb) = (ranks(a), ranks(b));
+    let mean = (a.len() as f64 + 1.0) / 2.0;
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in ra.iter().zip(&rb) {
+        sab += (x - mean) * (y - mean);
+        saa += (x - mean).powi(2);
+        sbb += (y - mean).powi(2);
+    }
+    sab / (saa * sbb).sqrt()
 }
