@@ -27,6 +27,7 @@ pub const CHAPTERS: &[Chapter] = &[
     ch06_generalization::CHAPTER,
     ch07_implicit_bias::CHAPTER,
     ch08_physics::CHAPTER,
+    ch09_memory::CHAPTER,
 ];
 
 /// The book's root folder (where `book.toml` lives).

@@ -191,6 +191,27 @@ where
     ))
 }
 
+/// A whole number in `range`, for a setting's clap `value_parser`: the
+/// error, which clap prints before exiting with status 2, says which rule
+/// failed (`name` names the setting in it).
+pub fn whole_number_in(
+    text: &str,
+    range: std::ops::RangeInclusive<usize>,
+    name: &str,
+) -> Result<usize, String> {
+    let value: usize = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number"))?;
+    if !range.contains(&value) {
+        return Err(format!(
+            "{name} {value} is outside {}..={}",
+            range.start(),
+            range.end()
+        ));
+    }
+    Ok(value)
+}
+
 /// Where the figures of a run go: `--figures-dir` if given; otherwise the
 /// chapter's `src/figures/chNN/` for the book's settings, and nowhere
 /// (`None`) for other settings, so that the committed figures stay the

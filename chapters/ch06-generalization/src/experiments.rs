@@ -37,13 +37,7 @@ pub struct Settings {
 
 /// `--trials`: a whole number from 20 to 100000.
 fn parse_trials(text: &str) -> std::result::Result<usize, String> {
-    let trials: usize = text
-        .parse()
-        .map_err(|_| format!("`{text}` is not a whole number"))?;
-    if !(20..=100_000).contains(&trials) {
-        return Err(format!("{trials} trials is outside 20..=100000"));
-    }
-    Ok(trials)
+    book_support::cli::whole_number_in(text, 20..=100_000, "trials")
 }
 
 impl Default for Settings {

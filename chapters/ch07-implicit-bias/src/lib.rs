@@ -138,7 +138,7 @@ pub fn report_with(s: &Settings) -> std::result::Result<String, Box<dyn StdError
 /// Whether `t` is 1, 10, 100, …
 fn is_power_of_ten(t: usize) -> bool {
     let mut t = t;
-    while t >= 10 && t % 10 == 0 {
+    while t >= 10 && t.is_multiple_of(10) {
         t /= 10;
     }
     t == 1

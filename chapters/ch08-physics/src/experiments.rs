@@ -45,13 +45,7 @@ fn parse_sigma_b2(text: &str) -> std::result::Result<f64, String> {
 
 /// `--width`: a whole number from 16 to 2048.
 fn parse_width(text: &str) -> std::result::Result<usize, String> {
-    let v: usize = text
-        .parse()
-        .map_err(|_| format!("`{text}` is not a whole number"))?;
-    if !(16..=2048).contains(&v) {
-        return Err(format!("a width of {v} is outside 16..=2048"));
-    }
-    Ok(v)
+    book_support::cli::whole_number_in(text, 16..=2048, "width")
 }
 
 impl Default for Settings {
