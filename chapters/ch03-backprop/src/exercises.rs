@@ -110,6 +110,27 @@ pub fn min_width_for_dead_probability(depth: usize, p_max: f64) -> Option<usize>
 }
 // ANCHOR_END: min_width
 
+// ANCHOR: relu_gain
+/// Exercise 5. Draws of one ReLU layer's squared backward gain at He's
+/// scale, `r = (2/n) Σ_i 1{h_i > 0} z_i²` with `h_i, z_i ~ N(0, 1)`
+/// independent: the model behind `MeanField::kappa`, in which the incoming
+/// signal `W_{l+1}ᵀ δ_{l+1}` is Gaussian and independent of the
+/// pre-activations. Domain: `n ≥ 1`.
+pub fn relu_gain_draws<R: rand::Rng + ?Sized>(n: usize, draws: usize, rng: &mut R) -> Vec<f64> {
+    (0..draws)
+        .map(|_| {
+            let total: f64 = (0..n)
+                .map(|_| {
+                    let (h, z) = (crate::engine::normal(rng), crate::engine::normal(rng));
+                    if h > 0.0 { z * z } else { 0.0 }
+                })
+                .sum();
+            2.0 * total / n as f64
+        })
+        .collect()
+}
+// ANCHOR_END: relu_gain
+
 #[cfg(test)]
 mod tests {
     use super::*;

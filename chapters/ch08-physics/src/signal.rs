@@ -42,7 +42,8 @@ pub struct SignalMap {
 impl SignalMap {
     /// The maps of activation φ with weight variance `σ_w²/n` and bias
     /// variance `σ_b²`, with expectations by the chapter's quadrature
-    /// rule ([`Quadrature::standard`], the trapezoid rule). Errors: `σ_w² ≤ 0` or not finite, `σ_b² < 0` or not finite.
+    /// rule ([`Quadrature::standard`], the trapezoid rule). Errors:
+    /// `σ_w² ≤ 0` or not finite, `σ_b² < 0` or not finite.
     pub fn new(activation: Activation, sigma_w2: f64, sigma_b2: f64) -> Result<Self> {
         if !(sigma_w2.is_finite() && sigma_w2 > 0.0) {
             return Err(Error::WeightVariance(sigma_w2));
