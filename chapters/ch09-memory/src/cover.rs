@@ -44,9 +44,10 @@ pub fn cover_probability(p: usize, n: usize) -> Result<f64> {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Separation {
     /// `w` with `z_iᵀ w > 0` for every point, checked: a separating
-    /// direction. It is the point of the convex hull nearest the origin, so
-    /// `z_iᵀ w ≥ ‖w‖²` up to rounding, and `‖w‖` is the largest margin for
-    /// unit-norm points.
+    /// direction. When Wolfe's algorithm has converged it is the point of
+    /// the convex hull nearest the origin, so `z_iᵀ w ≥ ‖w‖²` up to
+    /// rounding and `‖w‖` is the largest margin for unit-norm points;
+    /// otherwise it is only a checked separator.
     Separable { w: DVector<f64> },
     /// Convex weights `λ` with `‖Σ λ_i z_i‖ ≤ residual`: every unit
     /// direction has some point with margin at most `residual`, so no

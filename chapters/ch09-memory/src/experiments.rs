@@ -51,6 +51,14 @@ impl Settings {
     }
 }
 
+/// The first seed of the networks (or labelings) of one point of one
+/// experiment: `experiment` in the top bits, the point in the middle ones,
+/// and room below for up to 2^16 networks, so that no two points of any
+/// experiment share a seed.
+pub fn experiment_seed(experiment: u64, point: u64) -> u64 {
+    (experiment << 48) | (point << 16)
+}
+
 /// The energy audit: a network of `N` neurons storing `P` patterns, and
 /// the number of runs from random states.
 pub const ENERGY: (usize, usize, usize) = (200, 60, 100);
@@ -135,7 +143,7 @@ pub fn unstable(s: &Settings) -> ChapterResult<UnstableRows> {
                 UNSTABLE_N,
                 p,
                 UNSTABLE_NETWORKS * s.scale,
-                s.seed(1000 * p as u64),
+                s.seed(experiment_seed(1, p as u64)),
             )?;
             Ok((p, sim, unstable_exact(UNSTABLE_N, p)?))
         })
@@ -155,7 +163,7 @@ pub fn retrieval(s: &Settings) -> ChapterResult<RetrievalRows> {
                         n,
                         p,
                         RETRIEVAL_NETWORKS * s.scale,
-                        s.seed(7_000_000 + 1000 * p as u64 + n as u64),
+                        s.seed(experiment_seed(2, (n * 1000 + p) as u64)),
                     )?;
                     Ok((a, m, se))
                 })
@@ -178,7 +186,7 @@ pub fn cover(s: &Settings) -> ChapterResult<CoverRows> {
                         n,
                         p,
                         COVER_TRIALS * s.scale,
-                        s.seed(9_000_000 + 1000 * p as u64 + n as u64),
+                        s.seed(experiment_seed(3, (n * 1000 + p) as u64)),
                     )?;
                     Ok((p, fraction, undecided))
                 })
@@ -201,7 +209,7 @@ pub fn as_matrix(patterns: &Patterns) -> DMatrix<f64> {
 /// then signs; the classical one by asynchronous recall).
 pub fn memory(s: &Settings) -> ChapterResult<Vec<(usize, f64, f64)>> {
     let rows = book_support::parallel::map(&MEMORY_M, |&m| -> ChapterResult<(usize, f64, f64)> {
-        let mut rng = book_support::seeded(s.seed(20_000 + m as u64));
+        let mut rng = book_support::seeded(s.seed(experiment_seed(4, m as u64)));
         let patterns = Patterns::random(MEMORY_D, m, &mut rng)?;
         let classical = Hopfield::hebbian(&patterns);
         let modern = ModernHopfield::new(as_matrix(&patterns), MEMORY_BETA)?;
