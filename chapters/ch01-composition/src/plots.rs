@@ -7,8 +7,8 @@ use crate::compose::{
 use crate::net::NetError;
 use crate::sawtooth::sawtooth_net;
 use crate::universal::{
-    SINE_MAX_F2, hat, hat_error, hat_net, interpolation_bound, loglog_slope, sine_target,
-    uniform_grid,
+    SINE_MAX_F2, grid_error_2d, hat, hat_error, hat_net, interpolation_bound, loglog_slope,
+    sine_target, sine_target_2d, uniform_grid,
 };
 use book_support::Figure;
 use book_support::figure::{
@@ -291,10 +291,73 @@ fn comparison(
 }
 
 /// Every figure of the chapter.
+/// Cells per side of the dimension comparison.
+pub const DIMENSION_CELLS: [usize; 6] = [16, 32, 64, 128, 256, 512];
+
+/// Sample points per cell side for the two-dimensional error.
+pub const DIMENSION_SAMPLES: usize = 9;
+
+/// For each number of cells per side `n`: the maximum error of the
+/// piecewise-linear interpolant of the sine target on the line (`n` tiles)
+/// and of the product target on the square (`n²` tiles).
+pub fn dimension_curves() -> Result<Vec<(usize, f64, f64)>, NetError> {
+    DIMENSION_CELLS
+        .iter()
+        .map(|&n| {
+            Ok((
+                n,
+                hat_error(sine_target, n)?,
+                grid_error_2d(sine_target_2d, n, DIMENSION_SAMPLES)?,
+            ))
+        })
+        .collect()
+}
+
+/// The curse of dimension: error against the number of tiles on the line
+/// and on the square.
+fn dimension_figure() -> Result<Figure, Box<dyn Error>> {
+    let rows = dimension_curves()?;
+    let line: Vec<(f64, f64)> = rows.iter().map(|&(n, e, _)| (n as f64, e)).collect();
+    let square: Vec<(f64, f64)> = rows.iter().map(|&(n, _, e)| ((n * n) as f64, e)).collect();
+    draw("curse-of-dimension", SIZE, |root| -> DrawResult {
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                "Piecewise-linear tiles: error against the number of tiles, on a line and on a square",
+                (FONT, 16),
+            )
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d((10.0..400_000.0).log_scale(), (1e-5..0.1).log_scale())?;
+        axes(
+            &mut chart,
+            "tiles N (log scale)",
+            "max error (log scale)",
+            13,
+        )
+        .x_label_formatter(&integer)
+        .y_label_formatter(&power_label)
+        .draw()?;
+        for (points, color, label) in [
+            (line, PALETTE[0], "line, sin 2πx: error ∝ N^−2"),
+            (square, PALETTE[1], "square, sin 2πx sin 2πy: error ∝ N^−1"),
+        ] {
+            chart
+                .draw_series(LineSeries::new(points.clone(), color.stroke_width(2)))?
+                .label(label)
+                .legend(legend_line(color.stroke_width(2)));
+            chart.draw_series(points.iter().map(|&p| Circle::new(p, 4, color.filled())))?;
+        }
+        legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
+        Ok(())
+    })
+}
+
 pub fn all() -> Result<Vec<Figure>, Box<dyn Error>> {
     Ok(vec![
         hat_units()?,
         hat_error_figure()?,
+        dimension_figure()?,
         sawtooth_figure()?,
         comparison(
             "square-deep-vs-shallow",

@@ -206,3 +206,71 @@ mod tests {
         assert!(loglog_slope(&[1.0, f64::NAN], &[1.0, 2.0]).is_err());
     }
 }
+
+/// The product target `sin(2πx) sin(2πy)` on the square, the
+/// two-dimensional analogue of [`sine_target`].
+pub fn sine_target_2d(x: f64, y: f64) -> f64 {
+    sine_target(x) * sine_target(y)
+}
+
+// ANCHOR: grid_interpolant
+/// The piecewise-linear interpolant of `f` on `[0, 1]²` with `n` cells per
+/// side: each cell is cut along its diagonal into two triangles, and on each
+/// triangle the interpolant is the plane through the values of `f` at its
+/// three corners. It is the two-dimensional version of the hat network's
+/// function: one tile per cell, each knowing only its own corners.
+pub fn grid_interpolant_2d(
+    f: impl Fn(f64, f64) -> f64,
+    n: usize,
+) -> Result<impl Fn(f64, f64) -> f64, NetError> {
+    if n == 0 {
+        return Err(NetError::Empty("a grid needs at least one cell per side"));
+    }
+    let h = 1.0 / n as f64;
+    let values: Vec<Vec<f64>> = (0..=n)
+        .map(|i| (0..=n).map(|j| f(i as f64 * h, j as f64 * h)).collect())
+        .collect();
+    Ok(move |x: f64, y: f64| {
+        let (i, j) = (((x / h) as usize).min(n - 1), ((y / h) as usize).min(n - 1));
+        let (u, v) = (x / h - i as f64, y / h - j as f64);
+        let (f00, f10, f01, f11) = (
+            values[i][j],
+            values[i + 1][j],
+            values[i][j + 1],
+            values[i + 1][j + 1],
+        );
+        if u >= v {
+            f00 + u * (f10 - f00) + v * (f11 - f10)
+        } else {
+            f00 + v * (f01 - f00) + u * (f11 - f01)
+        }
+    })
+}
+// ANCHOR_END: grid_interpolant
+
+/// The largest `|f − I|` of [`grid_interpolant_2d`] over `samples × samples`
+/// equally spaced points inside every cell (their corners included): a
+/// lower bound on the maximum error, which the sampling approaches as
+/// `samples` grows. Errors: `n == 0` or `samples < 2`.
+pub fn grid_error_2d(
+    f: impl Fn(f64, f64) -> f64 + Copy,
+    n: usize,
+    samples: usize,
+) -> Result<f64, NetError> {
+    if samples < 2 {
+        return Err(NetError::Domain(format!(
+            "{samples} samples per cell side; need at least 2"
+        )));
+    }
+    let interpolant = grid_interpolant_2d(f, n)?;
+    let points = n * (samples - 1) + 1;
+    let step = 1.0 / (points - 1) as f64;
+    let mut worst = 0.0f64;
+    for a in 0..points {
+        for b in 0..points {
+            let (x, y) = (a as f64 * step, b as f64 * step);
+            worst = worst.max((f(x, y) - interpolant(x, y)).abs());
+        }
+    }
+    Ok(worst)
+}
