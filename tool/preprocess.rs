@@ -129,8 +129,18 @@ fn claim_html(claim: &Claim, to_root: &str) -> String {
 
 /// `path:anchor` (workspace-relative): the lines between `ANCHOR: anchor`
 /// and `ANCHOR_END: anchor`, as a fenced Rust block. Without an anchor, the
-/// whole file. Other anchor comments inside the region are dropped.
+/// whole file. Other anchor comments inside the region are dropped. With a
+/// trailing `folded` (`path:anchor folded`) the block is folded away in a
+/// `<details>` element, for implementation detail that a reader may open
+/// but need not read.
 pub fn listing(root: &Path, args: &str) -> anyhow::Result<String> {
+    if let Some(inner) = args.trim_end().strip_suffix(" folded") {
+        let block = listing(root, inner.trim_end())?;
+        let name = inner.trim();
+        return Ok(format!(
+            "<details class=\"listing\"><summary>Show the code: <code>{name}</code></summary>\n\n{block}\n\n</details>"
+        ));
+    }
     let (file, anchor) = match args.rsplit_once(':') {
         Some((file, anchor)) => (file, Some(anchor)),
         None => (args, None),
@@ -276,6 +286,10 @@ mod tests {
             "```rust\nfn f() {\n    1\n}\n```"
         );
         assert!(listing(dir, "f.rs:g").is_err());
+        let folded = listing(dir, "f.rs:f folded").unwrap();
+        assert!(folded.starts_with("<details"), "{folded}");
+        assert!(folded.contains(&listing(dir, "f.rs:f").unwrap()));
+        assert!(folded.ends_with("</details>"));
         assert!(listing(dir, "missing.rs:f").is_err());
     }
 }
