@@ -189,10 +189,12 @@ impl Browser {
         Ok(r["result"]["value"].clone())
     }
 
-    /// Polls a JavaScript condition until it is true (five seconds at most).
+    /// Polls a JavaScript condition until it is true (thirty seconds at
+    /// most: the longest chapters, with their figures and typeset math,
+    /// took more than five seconds to load on a busy two-core machine).
     pub fn wait_until(&mut self, condition: &str) -> anyhow::Result<()> {
         let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(5) {
+        while start.elapsed() < Duration::from_secs(30) {
             if self.eval(condition)? == Value::Bool(true) {
                 return Ok(());
             }

@@ -507,6 +507,106 @@ fn catastrophic_figure(s: &Settings) -> Result<Figure, Box<dyn Error>> {
 
 /// Every figure of the chapter for the given settings, in the order the
 /// prose shows them (drawn in parallel).
+/// Figure 1: the computational graph of a two-layer network, the forward
+/// pass along the top and the backward pass along the bottom. Drawn in
+/// pixel coordinates; it depends on no experiment.
+fn graph_figure(_: &Settings) -> Result<Figure, Box<dyn Error>> {
+    use book_support::figure::DrawResult;
+    use book_support::plotters::style::text_anchor::{HPos, Pos, VPos};
+    draw("computational-graph", (860, 360), |root| {
+        let (forward, backward, params) = (PALETTE[0], PALETTE[1], PALETTE[2]);
+        let centred = Pos::new(HPos::Center, VPos::Center);
+        let text = |s: &str, (x, y): (i32, i32), size: u32| {
+            Text::new(
+                s.to_string(),
+                (x, y),
+                (FONT, size).into_font().into_text_style(root).pos(centred),
+            )
+        };
+        let node = |label: &str, (x, y): (i32, i32), color: RGBColor| -> DrawResult {
+            let corners = [(x - 72, y - 20), (x + 72, y + 20)];
+            root.draw(&Rectangle::new(corners, color.mix(0.12).filled()))?;
+            root.draw(&Rectangle::new(corners, color.stroke_width(2)))?;
+            root.draw(&text(label, (x, y), 15))?;
+            Ok(())
+        };
+        // An arrow from a to b with a small head at b.
+        let arrow = |(x0, y0): (i32, i32), (x1, y1): (i32, i32), color: RGBColor| -> DrawResult {
+            root.draw(&PathElement::new(
+                vec![(x0, y0), (x1, y1)],
+                color.stroke_width(2),
+            ))?;
+            let (dx, dy) = ((x1 - x0) as f64, (y1 - y0) as f64);
+            let len = (dx * dx + dy * dy).sqrt();
+            let (ux, uy) = (dx / len, dy / len);
+            let side = |s: f64| {
+                (
+                    (x1 as f64 - 9.0 * ux + s * uy) as i32,
+                    (y1 as f64 - 9.0 * uy - s * ux) as i32,
+                )
+            };
+            root.draw(&Polygon::new(
+                vec![(x1, y1), side(5.0), side(-5.0)],
+                color.filled(),
+            ))?;
+            Ok(())
+        };
+        root.draw(&text(
+            "forward, a two-layer network with a linear readout: store every h_l and x_l",
+            (430, 22),
+            15,
+        ))?;
+        root.draw(&text(
+            "backward: δ_l = φ'(h_l) ⊙ (W_(l+1))ᵀ δ_(l+1); the parameters' gradients are outer products",
+            (430, 340),
+            15,
+        ))?;
+        let xs = [85, 250, 415, 580, 745];
+        let top = [
+            "x₀",
+            "h₁ = W₁x₀ + b₁",
+            "x₁ = φ(h₁)",
+            "x₂ = W₂x₁ + b₂",
+            "ℓ(x₂, y)",
+        ];
+        for (k, (&x, label)) in xs.iter().zip(top).enumerate() {
+            node(label, (x, 80), forward)?;
+            if k > 0 {
+                arrow((xs[k - 1] + 72, 80), (x - 74, 80), forward)?;
+            }
+        }
+        let bottom = [
+            "∂ℓ/∂x₀ = W₁ᵀδ₁",
+            "δ₁ = φ'(h₁) ⊙ W₂ᵀδ₂",
+            "∂ℓ/∂x₁ = W₂ᵀδ₂",
+            "δ₂ = ∂ℓ/∂x₂",
+            "∂ℓ/∂ℓ = 1",
+        ];
+        for (k, (&x, label)) in xs.iter().zip(bottom).enumerate() {
+            node(label, (x, 200), backward)?;
+            if k + 1 < xs.len() {
+                arrow((xs[k + 1] - 72, 200), (x + 74, 200), backward)?;
+            }
+        }
+        // The stored forward values the backward pass reads.
+        for k in [1, 3] {
+            root.draw(&PathElement::new(
+                vec![(xs[k], 100), (xs[k], 180)],
+                forward.mix(0.5).stroke_width(1),
+            ))?;
+        }
+        // The parameters' gradients, read off the backward signals.
+        for (k, label) in [
+            (1usize, "∂ℓ/∂W₁ = δ₁x₀ᵀ, ∂ℓ/∂b₁ = δ₁"),
+            (3, "∂ℓ/∂W₂ = δ₂x₁ᵀ, ∂ℓ/∂b₂ = δ₂"),
+        ] {
+            arrow((xs[k], 220), (xs[k], 268), params)?;
+            root.draw(&text(label, (xs[k], 290), 14))?;
+        }
+        Ok(())
+    })
+}
+
 pub fn all(s: &Settings) -> Result<Vec<Figure>, Box<dyn Error>> {
     type Draw<'a> = dyn Fn() -> Result<Figure, String> + Sync + 'a;
     fn job(
@@ -515,7 +615,8 @@ pub fn all(s: &Settings) -> Result<Vec<Figure>, Box<dyn Error>> {
     ) -> Result<Figure, String> {
         f(s).map_err(|e| e.to_string())
     }
-    let jobs: [&Draw<'_>; 7] = [
+    let jobs: [&Draw<'_>; 8] = [
+        &|| job(graph_figure, s),
         &|| job(backward_by_layer, s),
         &|| job(ratio_vs_depth, s),
         &|| job(stall_figure, s),

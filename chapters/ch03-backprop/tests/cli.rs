@@ -32,8 +32,8 @@ fn another_seed_runs_and_writes_its_figures_where_told() {
                 .is_some_and(|x| x == "svg")
         })
         .count();
-    assert_eq!(written, 7, "{stdout}");
-    assert!(stdout.contains(&format!("7 drawn, 7 rewritten in {}", dir.display())));
+    assert_eq!(written, 8, "{stdout}");
+    assert!(stdout.contains(&format!("8 drawn, 8 rewritten in {}", dir.display())));
     std::fs::remove_dir_all(dir).unwrap();
 }
 
