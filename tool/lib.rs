@@ -28,6 +28,7 @@ pub const CHAPTERS: &[Chapter] = &[
     ch07_implicit_bias::CHAPTER,
     ch08_physics::CHAPTER,
     ch09_memory::CHAPTER,
+    ch10_trustworthy::CHAPTER,
 ];
 
 /// The book's root folder (where `book.toml` lives).

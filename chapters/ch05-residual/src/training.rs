@@ -82,7 +82,9 @@ pub struct Split {
 }
 
 impl Split {
-    fn from_indices(d: &Digits, indices: &[usize]) -> Split {
+    /// The images of `d` at `indices`, in that order. Panics on an index
+    /// out of range (the callers draw the indices from `0..d.len()`).
+    pub fn from_indices(d: &Digits, indices: &[usize]) -> Split {
         let x = DMatrix::from_fn(Digits::PIXELS, indices.len(), |i, j| {
             d.images[indices[j]][i] / Digits::MAX_PIXEL
         });

@@ -1,0 +1,151 @@
+//! The ablation: the full recipe and the recipe with each rule removed,
+//! trained from the same seeds, so that every comparison is paired.
+
+use crate::data::Splits;
+use crate::recipe::{Recipe, Rule, Score, Setup, Trained, train_and_score};
+use book_support::stats::mean_se;
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// One row of the table: a recipe's runs over the seeds.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// The rules removed (none: the full recipe).
+    pub removed: Vec<Rule>,
+    pub scores: Vec<Score>,
+    /// The first seed's run (its losses for the figure, its parameters for
+    /// the calibration).
+    pub first: Trained,
+    /// The largest logit any seed's training saw.
+    pub largest_logit: f64,
+    /// Runs that failed (a refused step or a non-finite loss).
+    pub failed: usize,
+}
+
+/// A mean with its standard error.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Estimate {
+    pub mean: f64,
+    pub se: f64,
+}
+
+impl Estimate {
+    fn of(values: &[f64]) -> Estimate {
+        let (mean, se) = mean_se(values);
+        Estimate { mean, se }
+    }
+
+    /// Whether the mean is more than four standard errors from zero: the
+    /// book's test for a difference it calls real.
+    pub fn is_real(&self) -> bool {
+        self.mean.abs() > 4.0 * self.se
+    }
+}
+
+impl Row {
+    /// Mean test loss over the seeds (`+inf` if a run failed).
+    pub fn loss(&self) -> Estimate {
+        Estimate::of(&self.scores.iter().map(|s| s.loss).collect::<Vec<_>>())
+    }
+
+    /// Mean test accuracy over the seeds.
+    pub fn accuracy(&self) -> Estimate {
+        Estimate::of(&self.scores.iter().map(|s| s.accuracy).collect::<Vec<_>>())
+    }
+
+    /// The paired difference `self − full` of test loss, seed by seed.
+    pub fn loss_change(&self, full: &Row) -> Estimate {
+        paired(&self.scores, &full.scores, |s| s.loss)
+    }
+
+    /// The paired difference `self − full` of test accuracy.
+    pub fn accuracy_change(&self, full: &Row) -> Estimate {
+        paired(&self.scores, &full.scores, |s| s.accuracy)
+    }
+}
+
+fn paired(a: &[Score], b: &[Score], f: impl Fn(&Score) -> f64) -> Estimate {
+    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| f(x) - f(y)).collect();
+    Estimate::of(&d)
+}
+
+/// The rows of the table: the full recipe, each rule removed alone, and
+/// last both shortcuts and He's rule removed (a plain network, where He's
+/// rule was made for).
+pub fn removals() -> Vec<Vec<Rule>> {
+    let mut rows = vec![vec![]];
+    rows.extend(Rule::ALL.iter().map(|&r| vec![r]));
+    rows.push(vec![Rule::Residual, Rule::HeInit]);
+    rows
+}
+
+/// The table: the full recipe first, then the rows of [`removals`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ablation {
+    pub lambda: f64,
+    pub rows: Vec<Row>,
+}
+
+impl Ablation {
+    /// The row of the full recipe.
+    pub fn full(&self) -> &Row {
+        &self.rows[0]
+    }
+
+    /// The row with exactly `rules` removed.
+    pub fn without(&self, rules: &[Rule]) -> Option<&Row> {
+        self.rows.iter().find(|r| r.removed == rules)
+    }
+}
+
+// ANCHOR: ablation
+/// Trains the full recipe with weight decay `lambda` and the recipes of
+/// [`removals`], from each of `seeds` (the same seed gives the same
+/// initial draws and minibatches to every recipe that shares a shape), in
+/// parallel, reporting each finished run to `progress`. Errors: fewer than
+/// two seeds, those of training.
+pub fn ablate(
+    setup: &Setup,
+    splits: &Splits,
+    lambda: f64,
+    seeds: &[u64],
+    progress: &(dyn Fn() + Sync),
+) -> Result<Ablation> {
+    if seeds.len() < 2 {
+        return Err("an ablation needs at least two seeds for its standard errors".into());
+    }
+    let full = Recipe::full(lambda);
+    let removed = removals();
+    let jobs: Vec<(usize, u64)> = (0..removed.len())
+        .flat_map(|r| seeds.iter().map(move |&s| (r, s)))
+        .collect();
+    let runs = book_support::parallel::map(&jobs, |&(r, seed)| {
+        let recipe = removed[r].iter().fold(full, |acc, &rule| acc.without(rule));
+        let out = train_and_score(setup, &recipe, splits, seed).map_err(|e| e.to_string());
+        progress();
+        out
+    });
+    let mut runs = runs.into_iter();
+    let mut rows = Vec::with_capacity(removed.len());
+    for rules in removed {
+        let mut row: Option<Row> = None;
+        for _ in seeds {
+            let (trained, score): (Trained, Score) = runs.next().ok_or("a run is missing")??;
+            let failed = usize::from(trained.failed_at.is_some());
+            let largest = trained.largest_logit;
+            let r = row.get_or_insert_with(|| Row {
+                removed: rules.clone(),
+                scores: Vec::new(),
+                first: trained,
+                largest_logit: 0.0,
+                failed: 0,
+            });
+            r.largest_logit = r.largest_logit.max(largest);
+            r.failed += failed;
+            r.scores.push(score);
+        }
+        rows.push(row.ok_or("no seeds")?);
+    }
+    Ok(Ablation { lambda, rows })
+}
+// ANCHOR_END: ablation

@@ -1,0 +1,102 @@
+//! Solutions to the chapter's exercises.
+
+use crate::calibration::expected_calibration_error;
+use crate::certify::certified_radii;
+use crate::recipe::naive_cross_entropy;
+use nalgebra::DMatrix;
+use rand::RngExt;
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// The logits `(s, 0, …, 0)` of ten classes, one example.
+fn logits(s: f64) -> DMatrix<f64> {
+    let mut z = DMatrix::zeros(crate::data::CLASSES, 1);
+    z[(0, 0)] = s;
+    z
+}
+
+// ANCHOR: naive_threshold
+/// Exercise 1: the smallest `s` at which the textbook cross-entropy of the
+/// logits `(s, 0, …, 0)`, label 0, is `NaN`, by bisection on `[0, 1000]`
+/// down to adjacent floating-point numbers. Errors: no `NaN` at 1000, or
+/// one at 0.
+pub fn naive_threshold() -> Result<f64> {
+    let mut y = DMatrix::zeros(crate::data::CLASSES, 1);
+    y[(0, 0)] = 1.0;
+    let breaks = |s: f64| naive_cross_entropy(&logits(s), &y).0.is_nan();
+    let (mut lo, mut hi) = (0.0f64, 1000.0f64);
+    if breaks(lo) || !breaks(hi) {
+        return Err("the naive loss does not break inside [0, 1000]".into());
+    }
+    loop {
+        let mid = 0.5 * (lo + hi);
+        if mid <= lo || mid >= hi {
+            return Ok(hi);
+        }
+        if breaks(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+}
+// ANCHOR_END: naive_threshold
+
+/// The stable cross-entropy (chapter 2) of the logits `(s, 0, …, 0)`,
+/// label 0. Errors: logits with no softmax.
+pub fn stable_cross_entropy_at(s: f64) -> Result<f64> {
+    Ok(ch02_softmax::cross_entropy(logits(s).as_slice(), 0)?)
+}
+
+// ANCHOR: linf
+/// Exercise 2: certified radii for perturbations with every one of `d`
+/// inputs changed by at most ε: an `ℓ∞` ball of radius ε lies inside the
+/// Euclidean ball of radius `ε √d`, so the Euclidean radius divided by
+/// `√d`. Errors: those of [`certified_radii`].
+pub fn linf_radii(logits: &DMatrix<f64>, labels: &[u8], k: f64, d: usize) -> Result<Vec<f64>> {
+    let scale = (d as f64).sqrt();
+    Ok(certified_radii(logits, labels, k)?
+        .into_iter()
+        .map(|r| r / scale)
+        .collect())
+}
+// ANCHOR_END: linf
+
+// ANCHOR: calibrated
+/// Exercise 3: the mean and standard error, over `repeats` repetitions, of
+/// the ECE of `n` predictions from a perfectly calibrated predictor:
+/// confidence `c` uniform on `[0.1, 1]`, right with probability exactly
+/// `c`. Errors: `n` or `repeats` below 2.
+pub fn calibrated_ece(n: usize, repeats: usize, seed: u64) -> Result<(f64, f64)> {
+    if n < 2 || repeats < 2 {
+        return Err("need at least two predictions and two repetitions".into());
+    }
+    let mut rng = book_support::seeded(seed);
+    let eces = (0..repeats)
+        .map(|_| {
+            let predictions: Vec<(f64, bool)> = (0..n)
+                .map(|_| {
+                    let c = rng.random_range(0.1..1.0);
+                    (c, rng.random::<f64>() < c)
+                })
+                .collect();
+            expected_calibration_error(&predictions)
+        })
+        .collect::<Result<Vec<f64>>>()?;
+    Ok(book_support::stats::mean_se(&eces))
+}
+// ANCHOR_END: calibrated
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_arguments_are_errors() {
+        assert!(calibrated_ece(1, 5, 0).is_err());
+        assert!(calibrated_ece(5, 1, 0).is_err());
+        let z = DMatrix::from_column_slice(2, 1, &[1.0, 0.0]);
+        assert!(linf_radii(&z, &[0], 0.0, 4).is_err());
+        assert!(linf_radii(&z, &[0, 1], 1.0, 4).is_err());
+    }
+}

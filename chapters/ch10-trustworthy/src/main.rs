@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    ch10_trustworthy::CHAPTER.main()
+}
