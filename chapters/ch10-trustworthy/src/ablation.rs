@@ -13,9 +13,9 @@ pub struct Row {
     /// The rules removed (none: the full recipe).
     pub removed: Vec<Rule>,
     pub scores: Vec<Score>,
-    /// The first seed's run (its losses for the figure, its parameters for
-    /// the calibration).
-    pub first: Trained,
+    /// Every seed's run, in the order of the seeds (the first one's losses
+    /// for the figure, the full recipe's parameters for the calibration).
+    pub runs: Vec<Trained>,
     /// The largest logit any seed's training saw.
     pub largest_logit: f64,
     /// Runs that failed (a refused step or a non-finite loss).
@@ -43,6 +43,11 @@ impl Estimate {
 }
 
 impl Row {
+    /// The first seed's run.
+    pub fn first(&self) -> &Trained {
+        &self.runs[0]
+    }
+
     /// Mean test loss over the seeds (`+inf` if a run failed).
     pub fn loss(&self) -> Estimate {
         Estimate::of(&self.scores.iter().map(|s| s.loss).collect::<Vec<_>>())
@@ -99,53 +104,43 @@ impl Ablation {
 }
 
 // ANCHOR: ablation
-/// Trains the full recipe with weight decay `lambda` and the recipes of
-/// [`removals`], from each of `seeds` (the same seed gives the same
-/// initial draws and minibatches to every recipe that shares a shape), in
+/// Trains the full recipe with weight decay `lambda`, less the rules in
+/// `removed`, from each of `seeds` (the same seed gives the same initial
+/// draws and minibatches to every recipe that shares a shape), in
 /// parallel, reporting each finished run to `progress`. Errors: fewer than
 /// two seeds, those of training.
 pub fn ablate(
     setup: &Setup,
     splits: &Splits,
-    lambda: f64,
+    (lambda, removed): (f64, &[Rule]),
     seeds: &[u64],
     progress: &(dyn Fn() + Sync),
-) -> Result<Ablation> {
+) -> Result<Row> {
     if seeds.len() < 2 {
         return Err("an ablation needs at least two seeds for its standard errors".into());
     }
-    let full = Recipe::full(lambda);
-    let removed = removals();
-    let jobs: Vec<(usize, u64)> = (0..removed.len())
-        .flat_map(|r| seeds.iter().map(move |&s| (r, s)))
-        .collect();
-    let runs = book_support::parallel::map(&jobs, |&(r, seed)| {
-        let recipe = removed[r].iter().fold(full, |acc, &rule| acc.without(rule));
+    let recipe = removed
+        .iter()
+        .fold(Recipe::full(lambda), |acc, &rule| acc.without(rule));
+    let runs = book_support::parallel::map(seeds, |&seed| {
         let out = train_and_score(setup, &recipe, splits, seed).map_err(|e| e.to_string());
         progress();
         out
     });
-    let mut runs = runs.into_iter();
-    let mut rows = Vec::with_capacity(removed.len());
-    for rules in removed {
-        let mut row: Option<Row> = None;
-        for _ in seeds {
-            let (trained, score): (Trained, Score) = runs.next().ok_or("a run is missing")??;
-            let failed = usize::from(trained.failed_at.is_some());
-            let largest = trained.largest_logit;
-            let r = row.get_or_insert_with(|| Row {
-                removed: rules.clone(),
-                scores: Vec::new(),
-                first: trained,
-                largest_logit: 0.0,
-                failed: 0,
-            });
-            r.largest_logit = r.largest_logit.max(largest);
-            r.failed += failed;
-            r.scores.push(score);
-        }
-        rows.push(row.ok_or("no seeds")?);
+    let mut row = Row {
+        removed: removed.to_vec(),
+        scores: Vec::with_capacity(seeds.len()),
+        runs: Vec::with_capacity(seeds.len()),
+        largest_logit: 0.0,
+        failed: 0,
+    };
+    for run in runs {
+        let (trained, score): (Trained, Score) = run?;
+        row.largest_logit = row.largest_logit.max(trained.largest_logit);
+        row.failed += usize::from(trained.failed_at.is_some());
+        row.scores.push(score);
+        row.runs.push(trained);
     }
-    Ok(Ablation { lambda, rows })
+    Ok(row)
 }
 // ANCHOR_END: ablation

@@ -192,6 +192,13 @@ pub struct Calibrated {
     pub changed: usize,
     /// The reliability diagrams before and after.
     pub bins: [Vec<Bin>; 2],
+    /// The test predictions before and after scaling: confidence and
+    /// whether right.
+    pub before: Vec<(f64, bool)>,
+    pub after: Vec<(f64, bool)>,
+    /// Each test image's drop in cross-entropy from `T = 1` to the fitted
+    /// `T`.
+    pub drops: Vec<f64>,
 }
 
 impl Calibrated {
@@ -209,6 +216,13 @@ impl Calibrated {
             .column_iter()
             .filter(|z| z.argmax().0 != (z / t).argmax().0)
             .count();
+        let drops = (0..test.len())
+            .map(|j| {
+                let z = zt.columns(j, 1).into_owned();
+                let l = &test[j..=j];
+                Ok(nll(&z, l, 1.0)? - nll(&z, l, t)?)
+            })
+            .collect::<Result<_>>()?;
         Ok(Calibrated {
             temperature: t,
             nll: [nll(zt, test, 1.0)?, nll(zt, test, t)?],
@@ -218,6 +232,9 @@ impl Calibrated {
             ],
             changed,
             bins: [reliability(&before), reliability(&after)],
+            before,
+            after,
+            drops,
         })
     }
 }

@@ -4,9 +4,9 @@
 //! that try to beat them.
 
 use crate::recipe::{gather, minibatches};
-use ch03_backprop::{Activation, DMatrix, Loss, Mlp, Optimizer, Workspace};
+use ch03_backprop::{Activation, DMatrix, DVector, Loss, Mlp, Optimizer, Workspace, normal};
 use ch05_residual::Split;
-use ch06_generalization::{lipschitz_bound, spectral_norm};
+use ch06_generalization::lipschitz_bound;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
@@ -40,9 +40,9 @@ impl Constrained {
 
     // ANCHOR: project
     /// Trains from `seed`. The projection estimates `‖W‖₂` by power
-    /// iteration (chapter 6), which approaches it from below, so a matrix
-    /// may end a hair above the bound; the certificate does not trust it
-    /// and takes `K` from singular values. Errors: a bound that is not
+    /// iteration, which approaches it from below, so a matrix may end a
+    /// hair above the bound; the certificate does not trust it and takes
+    /// `K` from singular values. Errors: a bound that is not
     /// positive and finite, those of the engine.
     pub fn train(&self, train: &Split, seed: u64) -> Result<Mlp> {
         if let Some(b) = self.bound
@@ -67,36 +67,93 @@ impl Constrained {
         let mut ws = Workspace::new(&net, self.batch)?;
         let mut xb = DMatrix::zeros(train.x.nrows(), self.batch);
         let mut yb = DMatrix::zeros(train.y.nrows(), self.batch);
+        let mut projector = Projector::new(&net, seed ^ 0x5eed);
         for idx in &batches {
             gather(&train.x, idx, &mut xb);
             gather(&train.y, idx, &mut yb);
             net.step(&xb, &yb, Loss::SoftmaxCrossEntropy, &optimizer, &mut ws)?;
             if let Some(bound) = self.bound {
-                project(&mut net, bound)?;
+                projector.project(&mut net, bound)?;
             }
         }
         Ok(net)
     }
 }
 
-/// Rescales every weight matrix of `net` whose estimated spectral norm
-/// exceeds `bound` onto it (biases are left alone: they do not change a
-/// Lipschitz constant). Errors: a power iteration that does not converge.
-pub fn project(net: &mut Mlp, bound: f64) -> Result<()> {
-    let mut theta = net.parameters().to_vec();
-    for l in 0..net.depth() {
-        let block = &net.blocks()[l];
-        let range = net.block_range(l);
-        let w = block.w(&theta[range.clone()]).into_owned();
-        let (sigma, _) = spectral_norm(&w, 1e-6, 10_000)?;
-        if sigma > bound {
-            let weights = block.n_in * block.n_out;
-            for v in &mut theta[range.start..range.start + weights] {
-                *v *= bound / sigma;
+/// The spectral projection: every weight matrix of a network whose
+/// spectral norm exceeds a bound is rescaled onto it. The norm is estimated
+/// by power iteration on `WᵀW`, warm-started from each layer's last right
+/// singular vector (as Miyato et al. carry theirs from step to step), so
+/// that a step that changes the weights a little costs an iteration or
+/// two.
+#[derive(Clone, Debug)]
+pub struct Projector {
+    vectors: Vec<DVector<f64>>,
+}
+
+impl Projector {
+    /// Random unit starting vectors for the layers of `net`, from `seed`.
+    pub fn new(net: &Mlp, seed: u64) -> Projector {
+        let mut rng = book_support::seeded(seed);
+        let vectors = net
+            .blocks()
+            .iter()
+            .map(|b| DVector::from_fn(b.n_in, |_, _| normal(&mut rng)).normalize())
+            .collect();
+        Projector { vectors }
+    }
+
+    /// Rescales each weight matrix of `net` whose estimated spectral norm
+    /// exceeds `bound` onto it (biases are left alone: they do not change a
+    /// Lipschitz constant). The estimate stops when two successive values
+    /// agree to `1e-6` relatively. Errors: a network of another shape, a
+    /// power iteration that does not converge in `10_000` steps.
+    pub fn project(&mut self, net: &mut Mlp, bound: f64) -> Result<()> {
+        if self.vectors.len() != net.depth() {
+            return Err("a projector made for another network".into());
+        }
+        let mut theta = net.parameters().to_vec();
+        for (l, v) in self.vectors.iter_mut().enumerate() {
+            let block = &net.blocks()[l];
+            let range = net.block_range(l);
+            let w = block.w(&theta[range.clone()]).into_owned();
+            let sigma = power_iteration(&w, v, 1e-6, 10_000)?;
+            if sigma > bound {
+                let weights = block.n_in * block.n_out;
+                for x in &mut theta[range.start..range.start + weights] {
+                    *x *= bound / sigma;
+                }
             }
         }
+        Ok(net.set_parameters(&theta)?)
     }
-    Ok(net.set_parameters(&theta)?)
+}
+
+/// `‖W‖₂` by power iteration on `WᵀW` from the unit vector `v`, which it
+/// leaves at the last iterate: `v ← WᵀW v / ‖WᵀW v‖`, `σ = ‖W v‖`, until
+/// two successive estimates agree to `tol` relatively. A zero matrix gives
+/// 0. Errors: no convergence within `max_iter` steps.
+fn power_iteration(
+    w: &DMatrix<f64>,
+    v: &mut DVector<f64>,
+    tol: f64,
+    max_iter: usize,
+) -> Result<f64> {
+    let mut sigma = (w * &*v).norm();
+    for _ in 0..max_iter {
+        let u = w.tr_mul(&(w * &*v));
+        let norm = u.norm();
+        if norm == 0.0 {
+            return Ok(0.0);
+        }
+        *v = u / norm;
+        let next = (w * &*v).norm();
+        if (next - sigma).abs() <= tol * next {
+            return Ok(next);
+        }
+        sigma = next;
+    }
+    Err(format!("power iteration did not converge in {max_iter} steps").into())
 }
 // ANCHOR_END: project
 
@@ -148,7 +205,8 @@ pub fn lipschitz(net: &Mlp) -> Result<f64> {
 
 /// `∇_x ℓ` of the cross-entropy at every image of `x` against the one-hot
 /// targets `y`: the engine's backward pass, scaled back by the batch size.
-fn input_gradients(net: &Mlp, x: &DMatrix<f64>, y: &DMatrix<f64>) -> Result<DMatrix<f64>> {
+/// Errors: those of the engine.
+pub fn input_gradients(net: &Mlp, x: &DMatrix<f64>, y: &DMatrix<f64>) -> Result<DMatrix<f64>> {
     let mut ws = Workspace::new(net, x.ncols())?.with_input_gradient();
     net.loss_and_gradient(x, y, Loss::SoftmaxCrossEntropy, &mut ws)?;
     let dx = ws.activation_gradient(0).ok_or("no input gradient")?;

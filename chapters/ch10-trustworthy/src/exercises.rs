@@ -1,8 +1,9 @@
 //! Solutions to the chapter's exercises.
 
 use crate::calibration::expected_calibration_error;
-use crate::certify::certified_radii;
+use crate::certify::{certified_radii, input_gradients};
 use crate::recipe::naive_cross_entropy;
+use ch03_backprop::Mlp;
 use nalgebra::DMatrix;
 use rand::RngExt;
 
@@ -60,7 +61,48 @@ pub fn linf_radii(logits: &DMatrix<f64>, labels: &[u8], k: f64, d: usize) -> Res
         .map(|r| r / scale)
         .collect())
 }
+
+/// Projected gradient ascent in `ℓ∞` (Madry et al. 2018's own setting):
+/// `steps` sign-gradient steps of `2.5 ε_j / steps` on image `j`, each
+/// followed by clipping every coordinate of the perturbation to
+/// `[−ε_j, ε_j]`. Errors: a radius per image that is negative or not
+/// finite, or of the wrong count; those of the engine.
+pub fn linf_attack(
+    net: &Mlp,
+    x: &DMatrix<f64>,
+    y: &DMatrix<f64>,
+    eps: &[f64],
+    steps: usize,
+) -> Result<DMatrix<f64>> {
+    if eps.len() != x.ncols() || eps.iter().any(|e| !(e.is_finite() && *e >= 0.0)) {
+        return Err("one finite nonnegative radius per image".into());
+    }
+    let mut adv = x.clone();
+    for _ in 0..steps {
+        let g = input_gradients(net, &adv, y)?;
+        for j in 0..x.ncols() {
+            let alpha = 2.5 * eps[j] / steps as f64;
+            for i in 0..x.nrows() {
+                let step = alpha * sign(g[(i, j)]);
+                let delta = (adv[(i, j)] + step - x[(i, j)]).clamp(-eps[j], eps[j]);
+                adv[(i, j)] = x[(i, j)] + delta;
+            }
+        }
+    }
+    Ok(adv)
+}
 // ANCHOR_END: linf
+
+/// `sign(t)` with `sign(0) = 0`.
+fn sign(t: f64) -> f64 {
+    if t > 0.0 {
+        1.0
+    } else if t < 0.0 {
+        -1.0
+    } else {
+        0.0
+    }
+}
 
 // ANCHOR: calibrated
 /// Exercise 3: the mean and standard error, over `repeats` repetitions, of
@@ -72,13 +114,37 @@ pub fn calibrated_ece(n: usize, repeats: usize, seed: u64) -> Result<(f64, f64)>
         return Err("need at least two predictions and two repetitions".into());
     }
     let mut rng = book_support::seeded(seed);
+    simulated_ece(repeats, &mut rng, |rng| {
+        (0..n).map(|_| rng.random_range(0.1..1.0)).collect()
+    })
+}
+
+/// The same floor for given confidences: each prediction right with
+/// probability exactly its confidence, `repeats` times. Errors: fewer than
+/// two confidences or repetitions, a confidence outside `[0, 1]`.
+pub fn ece_floor(confidences: &[f64], repeats: usize, seed: u64) -> Result<(f64, f64)> {
+    if confidences.len() < 2 || repeats < 2 {
+        return Err("need at least two predictions and two repetitions".into());
+    }
+    if confidences.iter().any(|c| !(0.0..=1.0).contains(c)) {
+        return Err("confidences lie in [0, 1]".into());
+    }
+    let mut rng = book_support::seeded(seed);
+    simulated_ece(repeats, &mut rng, |_| confidences.to_vec())
+}
+
+/// Mean and standard error of the ECE over `repeats` draws: confidences
+/// from `draw`, each right with probability equal to its confidence.
+fn simulated_ece<R: rand::Rng>(
+    repeats: usize,
+    rng: &mut R,
+    mut draw: impl FnMut(&mut R) -> Vec<f64>,
+) -> Result<(f64, f64)> {
     let eces = (0..repeats)
         .map(|_| {
-            let predictions: Vec<(f64, bool)> = (0..n)
-                .map(|_| {
-                    let c = rng.random_range(0.1..1.0);
-                    (c, rng.random::<f64>() < c)
-                })
+            let predictions: Vec<(f64, bool)> = draw(rng)
+                .into_iter()
+                .map(|c| (c, rng.random::<f64>() < c))
                 .collect();
             expected_calibration_error(&predictions)
         })
@@ -98,5 +164,7 @@ mod tests {
         let z = DMatrix::from_column_slice(2, 1, &[1.0, 0.0]);
         assert!(linf_radii(&z, &[0], 0.0, 4).is_err());
         assert!(linf_radii(&z, &[0, 1], 1.0, 4).is_err());
+        assert!(ece_floor(&[0.5], 5, 0).is_err());
+        assert!(ece_floor(&[0.5, 1.5], 5, 0).is_err());
     }
 }

@@ -1,13 +1,14 @@
 //! The experiments behind the chapter's report and figures, each run once
 //! per [`Settings`] and shared between the two.
 
-use crate::ablation::{Ablation, ablate, removals};
-use crate::calibration::{Calibrated, ece_drop_se, nll};
+use crate::ablation::{Ablation, Row, ablate, removals};
+use crate::calibration::{Calibrated, ece_drop_se};
 use crate::certify::{Constrained, Robustness, audit};
 use crate::data::Splits;
 use crate::decay::{GRID, Tuning, difference_quotients, tune};
-use crate::recipe::{Recipe, Setup};
+use crate::recipe::{Recipe, Rule, Setup};
 use book_support::cache::Cache;
+use ch03_backprop::Activation;
 use std::path::PathBuf;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -50,11 +51,20 @@ fn parse_seeds(text: &str) -> std::result::Result<usize, String> {
 pub const BOOK_SEEDS: usize = 12;
 /// The seeds of the weight-decay tuning (disjoint from the ablation's).
 pub const TUNING_SEEDS: [u64; 4] = [1000, 1001, 1002, 1003];
-/// The relative steps of the difference quotients.
-pub const RELATIVE_STEPS: [f64; 4] = [1e-1, 1e-2, 1e-3, 1e-4];
-/// The lengths of training whose quotients are compared (the last is the
-/// book's run).
-pub const HORIZONS: [usize; 5] = [5, 20, 50, 120, 300];
+/// The relative steps `δ/λ` of the difference quotients, from a hundredth
+/// down to `1e-8` (where the decay term still moves the weights a thousand
+/// times more than rounding does at every step).
+pub const RELATIVE_STEPS: [f64; 5] = [1e-2, 1e-3, 1e-4, 1e-6, 1e-8];
+/// The trainings whose quotients are compared: the book's ReLU recipe
+/// stopped after 20, 50 and 300 steps (the book's run), and the same
+/// recipe with tanh in place of ReLU, a smooth control.
+pub const QUOTIENT_RUNS: [(Activation, usize); 5] = [
+    (Activation::Relu, 20),
+    (Activation::Relu, 50),
+    (Activation::Relu, 300),
+    (Activation::Tanh, 50),
+    (Activation::Tanh, 300),
+];
 /// The spectral bounds per layer of the certified networks (`None`:
 /// unconstrained).
 pub const BOUNDS: [Option<f64>; 4] = [Some(1.5), Some(2.0), Some(3.0), None];
@@ -96,38 +106,54 @@ pub fn tuning(s: &Settings) -> Result<Tuning> {
     })
 }
 
-/// The ablation, with a progress bar on a terminal.
-pub fn ablation(s: &Settings) -> Result<Ablation> {
-    static CACHE: Cache<Settings, Ablation> = Cache::new();
-    CACHE.get_or_compute(s, || {
+/// One row of the ablation: the full recipe less `removed`, over the
+/// settings' seeds.
+pub fn ablation_row(s: &Settings, removed: &[Rule], progress: &(dyn Fn() + Sync)) -> Result<Row> {
+    static CACHE: Cache<(Settings, Vec<Rule>), Row> = Cache::new();
+    CACHE.get_or_compute(&(s.clone(), removed.to_vec()), || {
         let sp = splits(s)?;
         let lambda = tuning(s)?.lambda;
-        let seeds = s.ablation_seeds();
-        let bar = indicatif::ProgressBar::new((seeds.len() * removals().len()) as u64);
-        bar.set_message("ablation runs");
-        let done = || bar.inc(1);
-        let out = ablate(&Setup::BOOK, &sp, lambda, &seeds, &done);
-        bar.finish_and_clear();
-        out
+        ablate(
+            &Setup::BOOK,
+            &sp,
+            (lambda, removed),
+            &s.ablation_seeds(),
+            progress,
+        )
+    })
+}
+
+/// Every row of the ablation, with a progress bar on a terminal.
+pub fn ablation(s: &Settings) -> Result<Ablation> {
+    let rows = removals();
+    let bar = indicatif::ProgressBar::new((s.seeds * rows.len()) as u64);
+    bar.set_message("ablation runs");
+    let done = || bar.inc(1);
+    let rows: Result<Vec<Row>> = rows.iter().map(|r| ablation_row(s, r, &done)).collect();
+    bar.finish_and_clear();
+    Ok(Ablation {
+        lambda: tuning(s)?.lambda,
+        rows: rows?,
     })
 }
 
 /// The difference quotients of the validation loss in λ (at the tuned λ,
-/// first seed) for each length of training in [`HORIZONS`], one per
-/// relative step of [`RELATIVE_STEPS`].
+/// first seed) for each training of [`QUOTIENT_RUNS`], one per relative
+/// step of [`RELATIVE_STEPS`].
 pub fn quotients(s: &Settings) -> Result<Vec<Vec<f64>>> {
     static CACHE: Cache<Settings, Vec<Vec<f64>>> = Cache::new();
     CACHE.get_or_compute(s, || {
         let sp = splits(s)?;
         let lambda = tuning(s)?.lambda;
         let tv = (&sp.train, &sp.validation);
-        let jobs: Vec<(usize, f64)> = HORIZONS
+        let jobs: Vec<(Activation, usize, f64)> = QUOTIENT_RUNS
             .iter()
-            .flat_map(|&t| RELATIVE_STEPS.iter().map(move |&r| (t, r)))
+            .flat_map(|&(a, t)| RELATIVE_STEPS.iter().map(move |&r| (a, t, r)))
             .collect();
-        let q = book_support::parallel::map(&jobs, |&(steps, r)| {
+        let q = book_support::parallel::map(&jobs, |&(activation, steps, r)| {
             let setup = Setup {
                 steps,
+                activation,
                 ..Setup::BOOK
             };
             difference_quotients(&setup, lambda, tv, s.seed(0), &[r])
@@ -159,8 +185,8 @@ pub fn robustness(s: &Settings) -> Result<Vec<Robustness>> {
     })
 }
 
-/// Temperature scaling of the full recipe's networks, one per seed of the
-/// ablation (the same networks as its first row).
+/// Temperature scaling of the full recipe's networks: the first row of the
+/// ablation, one network per seed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Calibration {
     /// Each network's calibration; the first is the figure's.
@@ -170,6 +196,10 @@ pub struct Calibration {
     /// cross-entropy.
     pub ece_drop_se: f64,
     pub nll_drop: (f64, f64),
+    /// Each image's drop in cross-entropy averaged over the networks: the
+    /// mean over the images and its standard error over the images, which
+    /// counts the test images' randomness as well as the networks'.
+    pub nll_drop_images: (f64, f64),
 }
 
 /// Bootstrap resamples for the standard error of the ECE drop.
@@ -182,10 +212,10 @@ pub fn calibration(s: &Settings) -> Result<Calibration> {
         let sp = splits(s)?;
         let setup = Setup::BOOK;
         let recipe = Recipe::full(tuning(s)?.lambda);
-        let logits = book_support::parallel::map(&s.ablation_seeds(), |&seed| {
+        let full = ablation_row(s, &[], &|| {})?;
+        let logits = book_support::parallel::map(&full.runs, |run| {
             let logits = || -> Result<_> {
-                let run = setup.train(&recipe, &sp.train, seed)?;
-                let net = setup.trained_network(&recipe, &run)?;
+                let net = setup.trained_network(&recipe, run)?;
                 Ok((net.forward(&sp.validation.x)?, net.forward(&sp.test.x)?))
             };
             logits().map_err(|e| e.to_string())
@@ -197,17 +227,14 @@ pub fn calibration(s: &Settings) -> Result<Calibration> {
             networks.push(Calibrated::of((zv, val), (zt, test))?);
         }
         let (_, zt) = logits[0].as_ref().map_err(|e| e.clone())?;
-        let t = networks[0].temperature;
-        let per_image: Vec<f64> = (0..test.len())
-            .map(|j| {
-                let z = zt.columns(j, 1).into_owned();
-                let l = &test[j..=j];
-                Ok(nll(&z, l, 1.0)? - nll(&z, l, t)?)
-            })
-            .collect::<Result<_>>()?;
+        let first = &networks[0];
+        let averaged: Vec<f64> = (0..test.len())
+            .map(|j| networks.iter().map(|c| c.drops[j]).sum::<f64>() / networks.len() as f64)
+            .collect();
         Ok(Calibration {
-            ece_drop_se: ece_drop_se(zt, test, (1.0, t), RESAMPLES, s.seed(3000))?,
-            nll_drop: book_support::stats::mean_se(&per_image),
+            ece_drop_se: ece_drop_se(zt, test, (1.0, first.temperature), RESAMPLES, s.seed(3000))?,
+            nll_drop: book_support::stats::mean_se(&first.drops),
+            nll_drop_images: book_support::stats::mean_se(&averaged),
             networks,
         })
     })

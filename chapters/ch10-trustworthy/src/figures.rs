@@ -30,7 +30,8 @@ pub fn row_name(row: &Row) -> String {
     }
 }
 
-/// Figure 1: test accuracy and loss of every row, mean ± 2 SE over seeds.
+/// Figure 2: test accuracy and loss of every row, mean ± 2 SE over seeds
+/// (unpaired: the spread of each row, not of its change).
 fn ablation(a: &Ablation, seeds: usize) -> Result<Figure> {
     let rows = a.rows.len();
     let names: Vec<String> = a.rows.iter().map(row_name).collect();
@@ -129,7 +130,7 @@ fn smoothed(values: &[f64], w: usize) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// Figure 2: minibatch loss during training, first seed of every row.
+/// Figure 3: minibatch loss during training, first seed of every row.
 fn training(a: &Ablation) -> Result<Figure> {
     let steps = crate::recipe::Setup::BOOK.steps as f64;
     let (lo, hi) = (1e-3, 1e4);
@@ -146,14 +147,14 @@ fn training(a: &Ablation) -> Result<Figure> {
             .draw()?;
         for (i, row) in a.rows.iter().enumerate() {
             let color = PALETTE.get(i).copied().unwrap_or(BLACK);
-            let points: Vec<(f64, f64)> = smoothed(&row.first.losses, 10)
+            let points: Vec<(f64, f64)> = smoothed(&row.first().losses, 10)
                 .into_iter()
                 .map(|(t, l)| (t, l.clamp(lo, hi)))
                 .collect();
             let style = color.stroke_width(2);
             let mut name = row_name(row);
-            if let Some(t) = row.first.failed_at {
-                name = format!("{name} (stopped at step {t})");
+            if let Some(t) = row.first().failed_at {
+                name = format!("{name} (stopped after {t} steps)");
             }
             if i >= PALETTE.len() {
                 chart
@@ -179,7 +180,7 @@ pub fn bound_name(bound: Option<f64>) -> String {
     }
 }
 
-/// Figure 3: accuracy against the radius of the attack.
+/// Figure 4: accuracy against the radius of the attack.
 fn robustness(r: &[crate::certify::Robustness]) -> Result<Figure> {
     let grid = experiments::radii();
     let top = grid.last().copied().unwrap_or(1.0);
@@ -240,7 +241,7 @@ fn robustness(r: &[crate::certify::Robustness]) -> Result<Figure> {
     })
 }
 
-/// Figure 4: each image's certified radius against the smallest radius at
+/// Figure 5: each image's certified radius against the smallest radius at
 /// which an attack broke it.
 fn certificates(r: &crate::certify::Robustness) -> Result<Figure> {
     let grid = experiments::radii();
@@ -304,7 +305,7 @@ fn certificates(r: &crate::certify::Robustness) -> Result<Figure> {
     })
 }
 
-/// Figure 5: reliability diagrams before and after temperature scaling.
+/// Figure 6: reliability diagrams before and after temperature scaling.
 fn reliability(c: &Calibration) -> Result<Figure> {
     let c = c.networks.first().ok_or("no calibrated network")?;
     draw("reliability", (860, 440), |root| {
@@ -374,8 +375,8 @@ where
     legend(chart, SeriesLabelPosition::UpperLeft, 11)
 }
 
-/// Figure 6: difference quotients of the validation loss in λ against the
-/// relative step, for runs of several lengths.
+/// Figure 1: difference quotients of the validation loss in λ against the
+/// relative step, for ReLU (solid) and tanh (dashed) trainings.
 fn quotients(q: &[Vec<f64>]) -> Result<Figure> {
     let steps = experiments::RELATIVE_STEPS;
     let values = q.iter().flatten().map(|v| v.abs()).filter(|v| *v > 0.0);
@@ -383,25 +384,33 @@ fn quotients(q: &[Vec<f64>]) -> Result<Figure> {
     draw("quotients", SIZE, |root| {
         let mut chart = book_support::figure::chart_on(
             root,
-            "|E(λ + δ) − E(λ − δ)| / 2δ: does the validation loss have a derivative in λ?",
+            "|E(λ + δ) − E(λ − δ)| / 2δ: does the validation loss have a useful derivative in λ?",
             15,
         )
         .build_cartesian_2d(
             (steps[steps.len() - 1] / 2.0..steps[0] * 2.0).log_scale(),
-            (lo / 3.0..hi * 3.0).log_scale(),
+            (lo / 3.0..hi * 30.0).log_scale(),
         )?;
         axes(&mut chart, "relative step δ/λ", "|difference quotient|", 13)
             .x_label_formatter(&power_label)
             .y_label_formatter(&power_label)
             .draw()?;
-        for (k, (t, row)) in experiments::HORIZONS.iter().zip(q).enumerate() {
+        for (k, ((activation, t), row)) in experiments::QUOTIENT_RUNS.iter().zip(q).enumerate() {
             let style = PALETTE[k % PALETTE.len()].stroke_width(2);
             let points: Vec<(f64, f64)> =
                 steps.iter().zip(row).map(|(&d, v)| (d, v.abs())).collect();
-            chart
-                .draw_series(LineSeries::new(points.clone(), style))?
-                .label(format!("after {t} steps"))
-                .legend(legend_line(style));
+            let label = format!("{} after {t} steps", activation.name());
+            if *activation == ch03_backprop::Activation::Relu {
+                chart
+                    .draw_series(LineSeries::new(points.clone(), style))?
+                    .label(label)
+                    .legend(legend_line(style));
+            } else {
+                chart
+                    .draw_series(DashedLineSeries::new(points.clone(), 6, 4, style))?
+                    .label(label)
+                    .legend(legend_line(style));
+            }
             chart.draw_series(
                 points
                     .into_iter()
@@ -419,9 +428,9 @@ pub fn all(s: &Settings) -> Result<Vec<Figure>> {
     let c = experiments::calibration(s)?;
     let q = experiments::quotients(s)?;
     Ok(vec![
+        quotients(&q)?,
         ablation(&a, s.seeds)?,
         training(&a)?,
-        quotients(&q)?,
         robustness(&r)?,
         certificates(&r[1])?,
         reliability(&c)?,

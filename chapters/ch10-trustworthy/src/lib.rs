@@ -17,6 +17,7 @@ pub use ablation::*;
 pub use book_support::stats::mean_se;
 pub use calibration::*;
 pub use certify::*;
+pub use ch03_backprop::Activation;
 pub use data::*;
 pub use decay::*;
 pub use experiments::Settings;
@@ -61,9 +62,17 @@ pub fn report_with(s: &Settings) -> Result<String, Box<dyn Error>> {
         "difference quotients of the validation loss in λ at δ/λ = {:?}:",
         experiments::RELATIVE_STEPS
     )?;
-    for (steps, q) in experiments::HORIZONS.iter().zip(experiments::quotients(s)?) {
-        let q: Vec<String> = q.iter().map(|v| format!("{v:.4}")).collect();
-        writeln!(out, "  after {steps:>3} steps: {}", q.join(", "))?;
+    for ((activation, steps), q) in experiments::QUOTIENT_RUNS
+        .iter()
+        .zip(experiments::quotients(s)?)
+    {
+        let q: Vec<String> = q.iter().map(|v| format!("{v:.4e}")).collect();
+        writeln!(
+            out,
+            "  {} after {steps:>3} steps: {}",
+            activation.name(),
+            q.join(", ")
+        )?;
     }
     let a = experiments::ablation(s)?;
     let full = a.full();

@@ -25,7 +25,7 @@ pub enum Rule {
     Residual,
     /// Gradients clipped to a norm (chapter 3).
     Clipping,
-    /// Weight decay with λ tuned by the hypergradient (chapter 6), not
+    /// Weight decay (chapter 6) with λ chosen on the validation split, not
     /// `λ = 0`.
     WeightDecay,
 }
@@ -48,7 +48,7 @@ impl Rule {
             Rule::HeInit => "He initialization",
             Rule::Residual => "residual blocks",
             Rule::Clipping => "gradient clipping",
-            Rule::WeightDecay => "tuned weight decay",
+            Rule::WeightDecay => "weight decay",
         }
     }
 }
@@ -123,6 +123,9 @@ pub struct Setup {
     pub eta: f64,
     pub momentum: f64,
     pub clip: f64,
+    /// The hidden pieces' activation: ReLU in the book; tanh only for the
+    /// smooth control of the difference quotients.
+    pub activation: Activation,
 }
 
 impl Setup {
@@ -135,6 +138,7 @@ impl Setup {
         eta: 0.05,
         momentum: 0.9,
         clip: 1.0,
+        activation: Activation::Relu,
     };
     // ANCHOR_END: setup
 
@@ -183,14 +187,14 @@ impl Setup {
             n,
         )];
         // One residual block, cloned: the clones share its scratch space.
-        let block = Residual::new(n, n, Activation::Relu)?;
+        let block = Residual::new(n, n, self.activation)?;
         for _ in 0..depth {
             if recipe.residual {
                 blocks.push(Piece::Residual(block.clone()));
                 let c2 = 1.0 / (n * depth) as f64;
                 theta.push(branch_parameters(n, n, c, c2, &mut rng));
             } else {
-                blocks.push(dense(n, n, Activation::Relu));
+                blocks.push(dense(n, n, self.activation));
                 theta.push(with_zero_bias(gaussian(n, n, c, &mut rng), n));
             }
         }

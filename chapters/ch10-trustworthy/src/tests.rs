@@ -186,7 +186,17 @@ fn the_projection_keeps_every_layer_within_its_bound() {
     )
     .unwrap();
     let before = lipschitz(&net).unwrap();
-    project(&mut net, 0.5).unwrap();
+    let other = Mlp::gaussian(
+        &[8, 4],
+        Activation::Relu,
+        Activation::Identity,
+        2.0,
+        0.1,
+        &mut rng,
+    )
+    .unwrap();
+    assert!(Projector::new(&other, 4).project(&mut net, 0.5).is_err());
+    Projector::new(&net, 4).project(&mut net, 0.5).unwrap();
     for l in 1..=net.depth() {
         let s = net.w(l).into_owned().singular_values().max();
         // Power iteration stops at a relative change of 1e-6 and
@@ -262,7 +272,7 @@ fn experiments_refuse_what_they_cannot_measure() {
     let splits = Splits::load(1).unwrap();
     let tv = (&splits.train, &splits.validation);
     let s = Setup::BOOK;
-    assert!(ablate(&s, &splits, 1e-3, &[1], &|| {}).is_err());
+    assert!(ablate(&s, &splits, (1e-3, &[]), &[1], &|| {}).is_err());
     assert!(tune(&s, tv, &[], &[1, 2]).is_err());
     assert!(tune(&s, tv, &[1e-3], &[1]).is_err());
     assert!(difference_quotients(&s, 0.0, tv, 1, &[0.1]).is_err());
