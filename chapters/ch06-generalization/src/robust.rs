@@ -123,7 +123,7 @@ pub fn fgsm(net: &Mlp, x: &DMatrix<f64>, labels: &[f64], eps: f64) -> Result<DMa
 // ANCHOR_END: fgsm
 
 /// `sign(t)` with `sign(0) = 0`, as the attack uses it.
-fn sign(t: f64) -> f64 {
+pub fn sign(t: f64) -> f64 {
     if t > 0.0 {
         1.0
     } else if t < 0.0 {

@@ -2,6 +2,7 @@
 //! expected calibration error, and temperature scaling (Guo, Pleiss, Sun
 //! and Weinberger 2017) fitted on validation data.
 
+use crate::data::check_labels;
 use ch02_softmax::exercises::softmax_with_temperature;
 use ch02_softmax::{cross_entropy, log_sum_exp};
 use nalgebra::DMatrix;
@@ -18,9 +19,7 @@ pub const BINS: usize = 15;
 /// a temperature that is not positive and finite, logits with no softmax,
 /// labels that do not match the columns.
 pub fn confidences(logits: &DMatrix<f64>, labels: &[u8], t: f64) -> Result<Vec<(f64, bool)>> {
-    if labels.len() != logits.ncols() {
-        return Err(format!("{} labels for {} images", labels.len(), logits.ncols()).into());
-    }
+    check_labels(logits, labels)?;
     logits
         .column_iter()
         .zip(labels)
@@ -89,9 +88,7 @@ pub fn expected_calibration_error(predictions: &[(f64, bool)]) -> Result<f64> {
 /// [`confidences`].
 pub fn nll(logits: &DMatrix<f64>, labels: &[u8], t: f64) -> Result<f64> {
     check_temperature(t)?;
-    if labels.len() != logits.ncols() || labels.is_empty() {
-        return Err(format!("{} labels for {} images", labels.len(), logits.ncols()).into());
-    }
+    check_labels(logits, labels)?;
     let mut total = 0.0;
     for (z, &y) in logits.column_iter().zip(labels) {
         let scaled: Vec<f64> = z.iter().map(|v| v / t).collect();
@@ -117,9 +114,7 @@ fn check_temperature(t: f64) -> Result<()> {
 /// minimum outside the bracket (every prediction right with a positive
 /// margin drives `T` to 0: no finite temperature is best).
 pub fn fit_temperature(logits: &DMatrix<f64>, labels: &[u8], tol: f64) -> Result<f64> {
-    if labels.is_empty() || labels.len() != logits.ncols() {
-        return Err(format!("{} labels for {} images", labels.len(), logits.ncols()).into());
-    }
+    check_labels(logits, labels)?;
     let slope = |beta: f64| -> f64 {
         let mut total = 0.0;
         for (z, &y) in logits.column_iter().zip(labels) {

@@ -174,27 +174,22 @@ pub fn certified_radii(logits: &DMatrix<f64>, labels: &[u8], k: f64) -> Result<V
 }
 // ANCHOR_END: certificate
 
-/// The margins `z_y − max_{k≠y} z_k`, one per column. Errors: a label count
-/// that differs from the columns, a label outside the rows.
+/// The margins `z_y − max_{k≠y} z_k`, one per column. Errors: those of
+/// [`crate::data::check_labels`].
 pub fn margins(logits: &DMatrix<f64>, labels: &[u8]) -> Result<Vec<f64>> {
-    if labels.len() != logits.ncols() {
-        return Err(format!("{} labels for {} images", labels.len(), logits.ncols()).into());
-    }
-    logits
+    crate::data::check_labels(logits, labels)?;
+    Ok(logits
         .column_iter()
         .zip(labels)
         .map(|(z, &y)| {
             let y = usize::from(y);
-            if y >= z.len() {
-                return Err(format!("label {y} of {} classes", z.len()).into());
-            }
             let rival = (0..z.len())
                 .filter(|&k| k != y)
                 .map(|k| z[k])
                 .fold(f64::NEG_INFINITY, f64::max);
-            Ok(z[y] - rival)
+            z[y] - rival
         })
-        .collect()
+        .collect())
 }
 
 /// The Lipschitz bound `K = Π ‖W_l‖₂` of a ReLU network (singular values,

@@ -61,3 +61,16 @@ impl Splits {
         })
     }
 }
+
+/// Checks that `labels` has one class per column of `logits`, each below
+/// the number of rows. Errors: a count that differs, no labels, a label
+/// outside the classes.
+pub fn check_labels(logits: &nalgebra::DMatrix<f64>, labels: &[u8]) -> Result<()> {
+    if labels.is_empty() || labels.len() != logits.ncols() {
+        return Err(format!("{} labels for {} images", labels.len(), logits.ncols()).into());
+    }
+    if let Some(&y) = labels.iter().find(|&&y| usize::from(y) >= logits.nrows()) {
+        return Err(format!("label {y} of {} classes", logits.nrows()).into());
+    }
+    Ok(())
+}

@@ -4,6 +4,7 @@ use crate::calibration::expected_calibration_error;
 use crate::certify::{certified_radii, input_gradients};
 use crate::recipe::naive_cross_entropy;
 use ch03_backprop::Mlp;
+use ch06_generalization::sign;
 use nalgebra::DMatrix;
 use rand::RngExt;
 
@@ -92,17 +93,6 @@ pub fn linf_attack(
     Ok(adv)
 }
 // ANCHOR_END: linf
-
-/// `sign(t)` with `sign(0) = 0`.
-fn sign(t: f64) -> f64 {
-    if t > 0.0 {
-        1.0
-    } else if t < 0.0 {
-        -1.0
-    } else {
-        0.0
-    }
-}
 
 // ANCHOR: calibrated
 /// Exercise 3: the mean and standard error, over `repeats` repetitions, of

@@ -20,6 +20,31 @@ fn integer(x: &f64) -> String {
     format!("{}", x.round() as i64)
 }
 
+/// Draws `points` as a line of `style`, dashed or solid, with a legend
+/// entry if it has a `label`.
+fn line<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    points: Vec<(f64, f64)>,
+    style: ShapeStyle,
+    dashed: bool,
+    label: Option<String>,
+) -> Result<()>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    CT: CoordTranslate<From = (f64, f64)>,
+{
+    let anno = if dashed {
+        chart.draw_series(DashedLineSeries::new(points, 6, 4, style))?
+    } else {
+        chart.draw_series(LineSeries::new(points, style))?
+    };
+    if let Some(label) = label {
+        anno.label(label).legend(legend_line(style));
+    }
+    Ok(())
+}
+
 /// A row's label: the full recipe, or what it lacks.
 pub fn row_name(row: &Row) -> String {
     if row.removed.is_empty() {
@@ -151,22 +176,18 @@ fn training(a: &Ablation) -> Result<Figure> {
                 .into_iter()
                 .map(|(t, l)| (t, l.clamp(lo, hi)))
                 .collect();
-            let style = color.stroke_width(2);
             let mut name = row_name(row);
             if let Some(t) = row.first().failed_at {
                 name = format!("{name} (stopped after {t} steps)");
             }
-            if i >= PALETTE.len() {
-                chart
-                    .draw_series(DashedLineSeries::new(points, 6, 4, style))?
-                    .label(name)
-                    .legend(legend_line(style));
-            } else {
-                chart
-                    .draw_series(LineSeries::new(points, style))?
-                    .label(name)
-                    .legend(legend_line(style));
-            }
+            let dashed = i >= PALETTE.len();
+            line(
+                &mut chart,
+                points,
+                color.stroke_width(2),
+                dashed,
+                Some(name),
+            )?;
         }
         legend(&mut chart, SeriesLabelPosition::UpperRight, 11)
     })
@@ -207,17 +228,7 @@ fn robustness(r: &[crate::certify::Robustness]) -> Result<Figure> {
         for (name, pick, c, dashed) in series {
             let points: Vec<(f64, f64)> = book.curve.iter().map(|p| (p.eps, pick(p))).collect();
             let style = PALETTE[c].stroke_width(2);
-            if dashed {
-                chart
-                    .draw_series(DashedLineSeries::new(points, 6, 4, style))?
-                    .label(name)
-                    .legend(legend_line(style));
-            } else {
-                chart
-                    .draw_series(LineSeries::new(points, style))?
-                    .label(name)
-                    .legend(legend_line(style));
-            }
+            line(&mut chart, points, style, dashed, Some(name.to_string()))?;
         }
         legend(&mut chart, SeriesLabelPosition::UpperRight, 11)?;
         let mut chart = panel_on(&right, "the trade-off across spectral bounds", 13)
@@ -231,11 +242,9 @@ fn robustness(r: &[crate::certify::Robustness]) -> Result<Figure> {
             let certified: Vec<(f64, f64)> =
                 rob.curve.iter().map(|p| (p.eps, p.certified)).collect();
             let attacked: Vec<(f64, f64)> = rob.curve.iter().map(|p| (p.eps, p.robust)).collect();
-            chart
-                .draw_series(LineSeries::new(certified, style))?
-                .label(format!("{}, K = {:.1}", bound_name(bound), rob.lipschitz))
-                .legend(legend_line(style));
-            chart.draw_series(DashedLineSeries::new(attacked, 6, 4, style))?;
+            let label = format!("{}, K = {:.1}", bound_name(bound), rob.lipschitz);
+            line(&mut chart, certified, style, false, Some(label))?;
+            line(&mut chart, attacked, style, true, None)?;
         }
         legend(&mut chart, SeriesLabelPosition::UpperRight, 11)
     })
@@ -400,17 +409,8 @@ fn quotients(q: &[Vec<f64>]) -> Result<Figure> {
             let points: Vec<(f64, f64)> =
                 steps.iter().zip(row).map(|(&d, v)| (d, v.abs())).collect();
             let label = format!("{} after {t} steps", activation.name());
-            if *activation == ch03_backprop::Activation::Relu {
-                chart
-                    .draw_series(LineSeries::new(points.clone(), style))?
-                    .label(label)
-                    .legend(legend_line(style));
-            } else {
-                chart
-                    .draw_series(DashedLineSeries::new(points.clone(), 6, 4, style))?
-                    .label(label)
-                    .legend(legend_line(style));
-            }
+            let dashed = *activation != ch03_backprop::Activation::Relu;
+            line(&mut chart, points.clone(), style, dashed, Some(label))?;
             chart.draw_series(
                 points
                     .into_iter()
