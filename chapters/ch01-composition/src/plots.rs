@@ -5,7 +5,7 @@ use crate::compose::{
     square_pieces_bound, sup_error_square,
 };
 use crate::net::NetError;
-use crate::sawtooth::sawtooth_net;
+use crate::sawtooth::{sawtooth_net, tent_net};
 use crate::universal::{
     SINE_MAX_F2, grid_error_2d, hat, hat_error, hat_net, interpolation_bound, loglog_slope,
     sine_target, sine_target_2d, uniform_grid,
@@ -136,6 +136,178 @@ fn hat_error_figure() -> Result<Figure, Box<dyn Error>> {
             .label("bound h²/8 · max|f''| = π²/(2n²)")
             .legend(legend_line(PALETTE[1].stroke_width(2)));
         legend(&mut chart, SeriesLabelPosition::UpperRight, 13)?;
+        Ok(())
+    })
+}
+
+/// The folds drawn in the folding figure, and the points followed.
+pub const FOLDS: usize = 2;
+pub const FOLD_POINTS: usize = 16;
+
+/// The midpoints `(i + ½) / 16` of sixteen equal cells of `[0, 1]`
+/// followed through [`FOLDS`] applications of the tent map (the chapter's
+/// network): one row of values per fold, the input first. Points placed
+/// symmetrically about a fold land on the same value.
+pub fn fold_rows() -> Result<Vec<Vec<f64>>, NetError> {
+    let m = tent_net();
+    let mut rows = vec![
+        (0..FOLD_POINTS)
+            .map(|i| (i as f64 + 0.5) / FOLD_POINTS as f64)
+            .collect::<Vec<_>>(),
+    ];
+    for _ in 0..FOLDS {
+        let next = m.eval_points(rows.last().expect("one row at least"))?;
+        rows.push(next);
+    }
+    Ok(rows)
+}
+
+/// A weight or bias as the diagram prints it: halves as fractions.
+fn weight_label(w: f64) -> String {
+    if w.fract() == 0.0 {
+        format!("{}", w as i64).replace('-', "−")
+    } else if (2.0 * w).fract() == 0.0 {
+        format!("{}/2", (2.0 * w) as i64).replace('-', "−")
+    } else {
+        format!("{w}")
+    }
+}
+
+/// Figure 4: the tent map folds the interval (left), and the width-2
+/// network that composes it (right), drawn from the chapter's own
+/// `sawtooth_net`.
+fn folding_figure() -> Result<Figure, Box<dyn Error>> {
+    let rows = fold_rows()?;
+    let k = 2u32;
+    let net = sawtooth_net(k)?;
+    draw("folding", (900, 440), |root| -> DrawResult {
+        let (left, right) = root.split_horizontally(430);
+        // Left: every point followed down through the folds.
+        let levels = rows.len();
+        let mut chart = ChartBuilder::on(&left)
+            .caption(
+                "Each fold maps both halves onto the whole interval",
+                (FONT, 15),
+            )
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(60)
+            .build_cartesian_2d(-0.02..1.02, -0.3..(levels as f64 - 0.7))?;
+        let names: Vec<String> = (0..levels)
+            .map(|l| match l {
+                0 => "x".to_string(),
+                1 => "m(x)".to_string(),
+                _ => format!("m^{l}(x)"),
+            })
+            .collect();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .disable_y_mesh()
+            .x_labels(5)
+            .y_labels(levels)
+            .y_label_formatter(&|y| {
+                let l = y.round();
+                if (y - l).abs() < 1e-9 && l >= 0.0 && (l as usize) < levels {
+                    names[levels - 1 - l as usize].clone()
+                } else {
+                    String::new()
+                }
+            })
+            .x_desc("position on [0, 1]")
+            .label_style((FONT, 12))
+            .draw()?;
+        let y_of = |l: usize| (levels - 1 - l) as f64;
+        for l in 0..levels {
+            chart.draw_series(LineSeries::new(
+                [(0.0, y_of(l)), (1.0, y_of(l))],
+                BLACK.mix(0.5).stroke_width(1),
+            ))?;
+        }
+        for i in 0..FOLD_POINTS {
+            // Colour by the quarter of the input the point starts in.
+            let quarter = (4 * i / FOLD_POINTS).min(3);
+            let color = PALETTE[quarter];
+            let path: Vec<(f64, f64)> = (0..levels).map(|l| (rows[l][i], y_of(l))).collect();
+            chart.draw_series(LineSeries::new(
+                path.clone(),
+                color.mix(0.8).stroke_width(2),
+            ))?;
+            chart.draw_series(path.into_iter().map(|p| Circle::new(p, 3, color.filled())))?;
+        }
+        // Right: the network of m^2, layer by layer.
+        let layers = net.layers();
+        let columns = layers.len() + 1;
+        let mut diagram = ChartBuilder::on(&right)
+            .caption(
+                format!("The width-2 network of m^{k}: weights on the edges, biases below"),
+                (FONT, 15),
+            )
+            .margin(12)
+            .build_cartesian_2d(-0.5..(columns as f64 - 0.5), -0.9..1.6)?;
+        let node = |layer: usize, unit: usize, width: usize| -> (f64, f64) {
+            let y = if width == 1 { 0.5 } else { 1.0 - unit as f64 };
+            (layer as f64, y)
+        };
+        let widths: Vec<usize> = std::iter::once(net.input_dim())
+            .chain(layers.iter().map(|l| l.width()))
+            .collect();
+        for (l, layer) in layers.iter().enumerate() {
+            let w = layer.weights();
+            for j in 0..w.nrows() {
+                let to = node(l + 1, j, widths[l + 1]);
+                for i in 0..w.ncols() {
+                    let from = node(l, i, widths[l]);
+                    diagram.draw_series(LineSeries::new(
+                        [from, to],
+                        BLACK.mix(0.45).stroke_width(1),
+                    ))?;
+                    // The label sits near the edge's source, where the
+                    // edges leaving one unit are still apart.
+                    let at = (
+                        from.0 + 0.3 * (to.0 - from.0),
+                        from.1 + 0.3 * (to.1 - from.1) + 0.07,
+                    );
+                    diagram.draw_series(std::iter::once(Text::new(
+                        weight_label(w[(j, i)]),
+                        at,
+                        (FONT, 13).into_font().color(&PALETTE[1]),
+                    )))?;
+                }
+                diagram.draw_series(std::iter::once(Text::new(
+                    format!("b = {}", weight_label(layer.biases()[j])),
+                    (to.0 - 0.2, to.1 - 0.16),
+                    (FONT, 12).into_font().color(&BLACK.mix(0.7)),
+                )))?;
+            }
+        }
+        for (l, &width) in widths.iter().enumerate() {
+            for u in 0..width {
+                let p = node(l, u, width);
+                diagram.draw_series(std::iter::once(Circle::new(p, 19, WHITE.filled())))?;
+                diagram.draw_series(std::iter::once(Circle::new(
+                    p,
+                    19,
+                    PALETTE[0].stroke_width(2),
+                )))?;
+                let (label, shift) = if l == 0 { ("x", 0.04) } else { ("ReLU", 0.13) };
+                diagram.draw_series(std::iter::once(Text::new(
+                    label,
+                    (p.0 - shift, p.1 + 0.05),
+                    (FONT, 11).into_font(),
+                )))?;
+            }
+        }
+        diagram.draw_series(std::iter::once(Text::new(
+            format!(
+                "{} layers, {} ReLU units, {} parameters; the output is m^{k}(x)",
+                layers.len(),
+                net.relu_units(),
+                net.parameters()
+            ),
+            (-0.4, -0.75),
+            (FONT, 12).into_font(),
+        )))?;
         Ok(())
     })
 }
@@ -358,6 +530,7 @@ pub fn all() -> Result<Vec<Figure>, Box<dyn Error>> {
         hat_units()?,
         hat_error_figure()?,
         dimension_figure()?,
+        folding_figure()?,
         sawtooth_figure()?,
         comparison(
             "square-deep-vs-shallow",
@@ -384,4 +557,28 @@ pub fn all() -> Result<Vec<Figure>, Box<dyn Error>> {
             SeriesLabelPosition::LowerLeft,
         )?,
     ])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What figure 4 says of the folds: after one, the points placed
+    /// symmetrically about ½ coincide; after two, so do those symmetric
+    /// about ¼ and ¾, so each value is shared by four points.
+    #[test]
+    fn symmetric_points_meet_at_each_fold() {
+        let rows = fold_rows().unwrap();
+        let n = FOLD_POINTS;
+        for i in 0..n {
+            assert_eq!(rows[1][i], rows[1][n - 1 - i]);
+        }
+        for i in 0..n / 2 {
+            assert_eq!(rows[2][i], rows[2][n / 2 - 1 - i]);
+        }
+        let mut values = rows[2].clone();
+        values.sort_by(f64::total_cmp);
+        values.dedup();
+        assert_eq!(values.len(), n / 4);
+    }
 }
