@@ -104,15 +104,28 @@ pub fn calibrated_ece(n: usize, repeats: usize, seed: u64) -> Result<(f64, f64)>
         return Err("need at least two predictions and two repetitions".into());
     }
     let mut rng = book_support::seeded(seed);
-    simulated_ece(repeats, &mut rng, |rng| {
+    let eces = simulated_ece(repeats, &mut rng, |rng| {
         (0..n).map(|_| rng.random_range(0.1..1.0)).collect()
-    })
+    })?;
+    Ok(book_support::stats::mean_se(&eces))
 }
 
 /// The same floor for given confidences: each prediction right with
-/// probability exactly its confidence, `repeats` times. Errors: fewer than
-/// two confidences or repetitions, a confidence outside `[0, 1]`.
+/// probability exactly its confidence, `repeats` times; the mean and
+/// standard error of the ECE. Errors: those of [`ece_draws`].
 pub fn ece_floor(confidences: &[f64], repeats: usize, seed: u64) -> Result<(f64, f64)> {
+    Ok(book_support::stats::mean_se(&ece_draws(
+        confidences,
+        repeats,
+        seed,
+    )?))
+}
+
+/// The ECE of each of `repeats` draws of outcomes for `confidences`, each
+/// prediction right with probability equal to its confidence. Errors:
+/// fewer than two confidences or repetitions, a confidence outside
+/// `[0, 1]`.
+pub fn ece_draws(confidences: &[f64], repeats: usize, seed: u64) -> Result<Vec<f64>> {
     if confidences.len() < 2 || repeats < 2 {
         return Err("need at least two predictions and two repetitions".into());
     }
@@ -123,14 +136,14 @@ pub fn ece_floor(confidences: &[f64], repeats: usize, seed: u64) -> Result<(f64,
     simulated_ece(repeats, &mut rng, |_| confidences.to_vec())
 }
 
-/// Mean and standard error of the ECE over `repeats` draws: confidences
-/// from `draw`, each right with probability equal to its confidence.
+/// The ECE of each of `repeats` draws: confidences from `draw`, each right
+/// with probability equal to its confidence.
 fn simulated_ece<R: rand::Rng>(
     repeats: usize,
     rng: &mut R,
     mut draw: impl FnMut(&mut R) -> Vec<f64>,
-) -> Result<(f64, f64)> {
-    let eces = (0..repeats)
+) -> Result<Vec<f64>> {
+    (0..repeats)
         .map(|_| {
             let predictions: Vec<(f64, bool)> = draw(rng)
                 .into_iter()
@@ -138,8 +151,7 @@ fn simulated_ece<R: rand::Rng>(
                 .collect();
             expected_calibration_error(&predictions)
         })
-        .collect::<Result<Vec<f64>>>()?;
-    Ok(book_support::stats::mean_se(&eces))
+        .collect()
 }
 // ANCHOR_END: calibrated
 
