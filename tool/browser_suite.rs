@@ -152,7 +152,9 @@ pub fn run(chromium: &Path, book: &Path, shots: &Path) -> anyhow::Result<Outcome
                 .filter_map(|m| m.as_str().map(|m| (html.clone(), m.to_string()))),
         );
 
-        if let Some(slug) = summary::chapter_slug(&page.path) {
+        if summary::chapter_slug(&page.path).is_some() {
+            // One name per page: a chapter's sub-pages get their own shots.
+            let slug = page.path.with_extension("").to_string_lossy().replace(['/', '\\'], "-");
             for (name, width, height, mobile) in
                 [("desktop", 1280, 900, false), ("phone", 390, 844, true)]
             {

@@ -45,6 +45,33 @@ fn each_chapter_crate_is_its_markdown() {
     }
 }
 
+/// A chapter's sub-page (`chNN-slug/page.md`) is a module of the chapter
+/// crate with the page as its docs and its own `claim`, so that the page's
+/// code blocks run as doctests and its claims are checked against it.
+#[test]
+fn each_chapter_subpage_is_a_module_of_its_crate() {
+    for page in summary::read(&root()).unwrap() {
+        let Some(slug) = summary::chapter_slug(&page.path) else {
+            continue;
+        };
+        let path = page.path.to_string_lossy().replace('\\', "/");
+        if path == format!("{slug}.md") {
+            continue;
+        }
+        let lib =
+            std::fs::read_to_string(root().join(format!("chapters/{slug}/src/lib.rs"))).unwrap();
+        for needed in [
+            format!("#[doc = include_str!(\"../../../src/{path}\")]"),
+            format!("book_support::chapter!(\"{path}\")"),
+        ] {
+            assert!(
+                lib.contains(&needed),
+                "chapters/{slug}/src/lib.rs must contain {needed} for the page {path}"
+            );
+        }
+    }
+}
+
 /// The workspace packages a manifest depends on, in any dependency table
 /// (normal, dev, build, per target), with renames (`package = ...`) and
 /// `x.workspace = true` resolved through the root's

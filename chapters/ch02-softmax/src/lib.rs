@@ -3,6 +3,12 @@
 
 book_support::chapter!("ch02-softmax.md");
 
+/// The appendix page on fast kernels: its prose, its claims and its doctests.
+#[doc = include_str!("../../../src/ch02-softmax/fast-kernels.md")]
+pub mod appendix {
+    book_support::chapter!("ch02-softmax/fast-kernels.md");
+}
+
 pub mod accuracy;
 pub mod exercises;
 pub mod experiments;
