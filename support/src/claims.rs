@@ -242,6 +242,13 @@ pub fn tolerance(markdown_text: &str, id: &str) -> Option<f64> {
     }
 }
 
+/// The value claim `id` declares, as printed; `None` for an unknown id.
+/// A measured claim declared at an exact value uses it to show that the
+/// printed value is the exact one to its digits.
+pub fn value(markdown_text: &str, id: &str) -> Option<f64> {
+    parse(markdown_text).ok()?.into_iter().find(|c| c.id == id).map(|c| c.value)
+}
+
 /// Defines, in a chapter crate, the chapter's markdown and its `claim`
 /// function. `chapter!("ch02-softmax.md")` reads `src/ch02-softmax.md` at the
 /// workspace root.
@@ -256,6 +263,14 @@ macro_rules! chapter {
         /// prose declares; panics with both values when it does not hold.
         pub fn claim(id: &str, computed: impl $crate::claims::Measured) {
             $crate::claims::check(concat!("src/", $file), MARKDOWN, id, computed)
+        }
+
+        /// The value that claim `id` declares, as printed; panics if the
+        /// chapter declares no claim `id`.
+        pub fn declared_value(id: &str) -> f64 {
+            $crate::claims::value(MARKDOWN, id).unwrap_or_else(|| {
+                panic!("claim `{id}` is not declared in src/{}", $file)
+            })
         }
 
         /// The declared absolute tolerance of claim `id`; panics if the
@@ -352,6 +367,15 @@ mod tests {
         assert_eq!(tolerance(md, "b"), Some(2.0));
         assert_eq!(tolerance(md, "c"), None);
         assert_eq!(tolerance(md, "d"), None);
+    }
+
+    #[test]
+    fn value_reads_the_declared_number() {
+        let md = "{{#claim a 2.5 ± 0.5}} {{#claim b < 1e-3}} {{#claim c -inf}}";
+        assert_eq!(value(md, "a"), Some(2.5));
+        assert_eq!(value(md, "b"), Some(1e-3));
+        assert_eq!(value(md, "c"), Some(f64::NEG_INFINITY));
+        assert_eq!(value(md, "d"), None);
     }
 
     #[test]

@@ -3,6 +3,12 @@
 
 book_support::chapter!("ch03-backprop.md");
 
+/// The appendix page on the fast engine: its prose and any claims it states.
+#[doc = include_str!("../../../src/ch03-backprop/fast-engine.md")]
+pub mod appendix {
+    book_support::chapter!("ch03-backprop/fast-engine.md");
+}
+
 pub mod clipping;
 pub mod engine;
 pub mod exercises;

@@ -59,6 +59,19 @@ impl Gain {
         }
     }
 
+    /// `ln P(ξ > c)`, finite even where `P(ξ > c)` underflows. For the
+    /// half-normal beyond the range of `f64` it uses the asymptotic
+    /// (Mills-ratio) series `P(|Z| > c) ≈ 2 φ(c)/c · (1 − 1/c² + 3/c⁴)`,
+    /// whose error is below the first omitted term, `15/c⁶` relative.
+    /// Domain as for [`Gain::tail`].
+    pub fn ln_tail(&self, c: f64) -> f64 {
+        let p = self.tail(c);
+        if p.is_nan() || p >= f64::MIN_POSITIVE || !matches!(self, Gain::HalfNormal) {
+            return p.ln();
+        }
+        mills_ln_tail(c)
+    }
+
     /// `E[ln ξ]`: `−(γ + ln 2)/2` for the half-normal, `ln(scale)` for the
     /// half-Cauchy.
     pub fn log_mean(&self) -> f64 {
@@ -102,6 +115,12 @@ impl Gain {
     pub fn any_exceeds(&self, c: f64, depth: usize) -> f64 {
         -(depth as f64 * (-self.tail(c)).ln_1p()).exp_m1()
     }
+}
+
+/// The Mills-ratio series for `ln P(|Z| > c)`, `c` large.
+fn mills_ln_tail(c: f64) -> f64 {
+    std::f64::consts::LN_2 - c * c / 2.0 - 0.5 * (2.0 * std::f64::consts::PI).ln() - c.ln()
+        + (1.0 - 1.0 / (c * c) + 3.0 / c.powi(4)).ln()
 }
 
 /// What a simulation of many products `Π_{l=1}^{L} ξ_l` found.
@@ -344,6 +363,49 @@ pub fn relu_log_ratio_moments(n: usize) -> (f64, f64) {
 }
 // ANCHOR_END: relu_layer_law
 
+/// The exact layer law's probability that a ReLU network of `depth` layers
+/// of width `n` with He weights, every layer alive, shrinks the squared
+/// gradient: `P(Σ_l ln r_l < 0)` for independent `r_l = (2/n) χ²_{K_l}`,
+/// `K_l ~ Bin(n, 1/2)` conditioned on `K_l ≥ 1`. The law has no closed
+/// form for this tail, so it is sampled (the law itself, no network is
+/// built) `draws` times; returns the fraction and its standard error.
+/// Errors: a zero width, depth or count.
+pub fn relu_shrink_probability(
+    n: usize,
+    depth: usize,
+    draws: usize,
+    seed: u64,
+) -> Result<(f64, f64)> {
+    use rand_distr::{Binomial, ChiSquared, Distribution};
+    if n == 0 || depth == 0 || draws == 0 {
+        return Err(EngineError::Argument(
+            "need a positive width, depth and number of draws".into(),
+        ));
+    }
+    let bad = |e: String| EngineError::Argument(e);
+    let alive = Binomial::new(n as u64, 0.5).map_err(|e| bad(e.to_string()))?;
+    let chi2: Vec<ChiSquared<f64>> = (1..=n)
+        .map(|k| ChiSquared::new(k as f64).map_err(|e| bad(e.to_string())))
+        .collect::<Result<_>>()?;
+    let mut rng = book_support::seeded(seed);
+    let mut shrunk = 0usize;
+    for _ in 0..draws {
+        let mut log_ratio = 0.0;
+        for _ in 0..depth {
+            let k = loop {
+                let k = alive.sample(&mut rng) as usize;
+                if k > 0 {
+                    break k;
+                }
+            };
+            log_ratio += (2.0 / n as f64 * chi2[k - 1].sample(&mut rng)).ln();
+        }
+        shrunk += usize::from(log_ratio < 0.0);
+    }
+    let p = shrunk as f64 / draws as f64;
+    Ok((p, (p * (1.0 - p) / draws as f64).sqrt()))
+}
+
 /// Draws `networks` ReLU networks (as in [`dead_gradient_fraction`]) and
 /// returns the values `ln(‖∂ℓ/∂x_0‖² / ‖u‖²)` for those whose gradient did
 /// not die, where `u = ∂ℓ/∂x_L` is the random top direction. Errors: a
@@ -406,6 +468,38 @@ mod tests {
                 < 1e-14
         );
         assert!(trigamma(0.0).is_nan() && trigamma(-1.0).is_nan() && trigamma(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn shrink_probability_of_one_layer_is_exact() {
+        // One layer: P((2/n) χ²_K < 1) = Σ_k P(K = k | K ≥ 1) F_{χ²_k}(n/2).
+        use statrs::distribution::{Binomial, ChiSquared, Discrete};
+        let n = 8;
+        let law = Binomial::new(0.5, n as u64).unwrap();
+        let alive = 1.0 - law.pmf(0);
+        let exact: f64 = (1..=n)
+            .map(|k| law.pmf(k as u64) / alive * ChiSquared::new(k as f64).unwrap().cdf(n as f64 / 2.0))
+            .sum();
+        let (p, se) = relu_shrink_probability(n, 1, 100_000, 5).unwrap();
+        assert!((p - exact).abs() < 4.0 * se, "{p} ± {se} vs {exact}");
+        assert!(relu_shrink_probability(0, 1, 1, 1).is_err());
+        assert!(relu_shrink_probability(4, 0, 1, 1).is_err());
+        assert!(relu_shrink_probability(4, 1, 0, 1).is_err());
+    }
+
+    #[test]
+    fn series_tail_agrees_with_statrs_where_both_exist() {
+        // Where the tail is representable, the series must match statrs'
+        // erfc within the series' own error bound (15/c⁶ relative) plus
+        // erfc's (about 1e-10 relative).
+        for c in [10.0, 20.0, 30.0] {
+            let gap = (mills_ln_tail(c) - Gain::HalfNormal.tail(c).ln()).abs();
+            assert!(gap < 15.0 / c.powi(6) + 1e-9, "c = {c}: {gap}");
+        }
+        let far = Gain::HalfNormal.ln_tail(100.0);
+        assert!(far.is_finite() && far < -5000.0);
+        assert_eq!(Gain::HalfNormal.ln_tail(1.0), Gain::HalfNormal.tail(1.0).ln());
+        assert!(Gain::HalfNormal.ln_tail(-1.0).is_nan());
     }
 
     #[test]
