@@ -154,7 +154,11 @@ pub fn run(chromium: &Path, book: &Path, shots: &Path) -> anyhow::Result<Outcome
 
         if summary::chapter_slug(&page.path).is_some() {
             // One name per page: a chapter's sub-pages get their own shots.
-            let slug = page.path.with_extension("").to_string_lossy().replace(['/', '\\'], "-");
+            let slug = page
+                .path
+                .with_extension("")
+                .to_string_lossy()
+                .replace(['/', '\\'], "-");
             for (name, width, height, mobile) in
                 [("desktop", 1280, 900, false), ("phone", 390, 844, true)]
             {

@@ -246,7 +246,11 @@ pub fn tolerance(markdown_text: &str, id: &str) -> Option<f64> {
 /// A measured claim declared at an exact value uses it to show that the
 /// printed value is the exact one to its digits.
 pub fn value(markdown_text: &str, id: &str) -> Option<f64> {
-    parse(markdown_text).ok()?.into_iter().find(|c| c.id == id).map(|c| c.value)
+    parse(markdown_text)
+        .ok()?
+        .into_iter()
+        .find(|c| c.id == id)
+        .map(|c| c.value)
 }
 
 /// Defines, in a chapter crate, the chapter's markdown and its `claim`
@@ -268,9 +272,8 @@ macro_rules! chapter {
         /// The value that claim `id` declares, as printed; panics if the
         /// chapter declares no claim `id`.
         pub fn declared_value(id: &str) -> f64 {
-            $crate::claims::value(MARKDOWN, id).unwrap_or_else(|| {
-                panic!("claim `{id}` is not declared in src/{}", $file)
-            })
+            $crate::claims::value(MARKDOWN, id)
+                .unwrap_or_else(|| panic!("claim `{id}` is not declared in src/{}", $file))
         }
 
         /// The declared absolute tolerance of claim `id`; panics if the

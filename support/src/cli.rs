@@ -267,6 +267,50 @@ pub fn report_exit(result: Outcome<()>) -> ExitCode {
     }
 }
 
+/// Helpers for a chapter's command-line tests (`tests/cli.rs`), which run
+/// the chapter's binary as a reader runs it.
+pub mod testing {
+    use std::process::{Command, Output};
+
+    /// Runs `binary` (a path, as `env!("CARGO_BIN_EXE_…")` gives it) with `args`.
+    pub fn run(binary: &str, args: &[&str]) -> Output {
+        Command::new(binary)
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {binary}: {e}"))
+    }
+
+    /// Runs `binary` with `args`, requires success, and returns its
+    /// standard output; on failure panics with both streams.
+    pub fn run_ok(binary: &str, args: &[&str]) -> String {
+        let out = run(binary, args);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "{args:?} failed:\n{stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    }
+
+    /// Each `(args, says)` must be a usage error: exit status 2, a message
+    /// on standard error that contains `says`, no panic, and nothing on
+    /// standard output (nothing ran). Write `--flag=value` for a negative
+    /// value, so that it is not read as a flag.
+    pub fn assert_usage_errors(binary: &str, cases: &[(&[&str], &str)]) {
+        for (args, says) in cases {
+            let out = run(binary, args);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(
+                stderr.contains("error:") && stderr.contains(says) && !stderr.contains("panicked"),
+                "{args:?}: expected `{says}` in {stderr}"
+            );
+            assert!(out.stdout.is_empty(), "{args:?}: something ran");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

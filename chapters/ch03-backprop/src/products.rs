@@ -478,7 +478,9 @@ mod tests {
         let law = Binomial::new(0.5, n as u64).unwrap();
         let alive = 1.0 - law.pmf(0);
         let exact: f64 = (1..=n)
-            .map(|k| law.pmf(k as u64) / alive * ChiSquared::new(k as f64).unwrap().cdf(n as f64 / 2.0))
+            .map(|k| {
+                law.pmf(k as u64) / alive * ChiSquared::new(k as f64).unwrap().cdf(n as f64 / 2.0)
+            })
             .sum();
         let (p, se) = relu_shrink_probability(n, 1, 100_000, 5).unwrap();
         assert!((p - exact).abs() < 4.0 * se, "{p} ± {se} vs {exact}");
@@ -498,7 +500,10 @@ mod tests {
         }
         let far = Gain::HalfNormal.ln_tail(100.0);
         assert!(far.is_finite() && far < -5000.0);
-        assert_eq!(Gain::HalfNormal.ln_tail(1.0), Gain::HalfNormal.tail(1.0).ln());
+        assert_eq!(
+            Gain::HalfNormal.ln_tail(1.0),
+            Gain::HalfNormal.tail(1.0).ln()
+        );
         assert!(Gain::HalfNormal.ln_tail(-1.0).is_nan());
     }
 

@@ -1,19 +1,15 @@
 //! The chapter binary's command line: other settings write figures only
 //! where told, bad values exit with status 2 and a message.
 
-use std::process::Command;
-
-fn ch07(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ch07-implicit-bias"))
-        .args(args)
-        .output()
-        .unwrap()
-}
+use book_support::cli::testing::{assert_usage_errors, run};
 
 #[test]
 fn a_shorter_run_writes_its_figures_where_told_and_draws_no_progress_when_piped() {
     let dir = std::env::temp_dir().join(format!("ch07-cli-{}", std::process::id()));
-    let out = ch07(&["--steps", "1e4", "--figures-dir", dir.to_str().unwrap()]);
+    let out = run(
+        env!("CARGO_BIN_EXE_ch07-implicit-bias"),
+        &["--steps", "1e4", "--figures-dir", dir.to_str().unwrap()],
+    );
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
@@ -30,18 +26,12 @@ fn a_shorter_run_writes_its_figures_where_told_and_draws_no_progress_when_piped(
 
 #[test]
 fn bad_step_counts_are_usage_errors() {
-    for (value, says) in [
-        ("5000", "not a power of ten"),
-        ("1e9", "not a power of ten"),
-        ("many", "not a number"),
-    ] {
-        let out = ch07(&["--steps", value]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{stderr}");
-        assert!(
-            stderr.contains(says) && !stderr.contains("panicked"),
-            "{stderr}"
-        );
-        assert!(out.stdout.is_empty());
-    }
+    assert_usage_errors(
+        env!("CARGO_BIN_EXE_ch07-implicit-bias"),
+        &[
+            (&["--steps", "5000"], "not a power of ten"),
+            (&["--steps", "1e9"], "not a power of ten"),
+            (&["--steps", "many"], "not a number"),
+        ],
+    );
 }

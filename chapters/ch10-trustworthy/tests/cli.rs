@@ -2,15 +2,8 @@
 //! where told, bad values exit with status 2 and a message, and a malformed
 //! data file stops the run with its file and line.
 
+use book_support::cli::testing::{assert_usage_errors, run, run_ok};
 use std::path::PathBuf;
-use std::process::Command;
-
-fn ch10(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ch10-trustworthy"))
-        .args(args)
-        .output()
-        .unwrap()
-}
 
 fn scratch(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("ch10-cli-{}-{name}", std::process::id()))
@@ -19,19 +12,16 @@ fn scratch(name: &str) -> PathBuf {
 #[test]
 fn other_settings_write_their_figures_where_told() {
     let dir = scratch("figures");
-    let out = ch10(&[
-        "--seed",
-        "3",
-        "--seeds",
-        "2",
-        "--figures-dir",
-        dir.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = run_ok(
+        env!("CARGO_BIN_EXE_ch10-trustworthy"),
+        &[
+            "--seed",
+            "3",
+            "--seeds",
+            "2",
+            "--figures-dir",
+            dir.to_str().unwrap(),
+        ],
     );
     assert!(stdout.contains("ablation, 2 seeds"), "{stdout}");
     assert!(stdout.contains("0 inside a certified radius"), "{stdout}");
@@ -44,22 +34,16 @@ fn other_settings_write_their_figures_where_told() {
 
 #[test]
 fn bad_settings_are_usage_errors() {
-    for (flag, value, says) in [
-        ("--seeds", "1", "outside 2..=32"),
-        ("--seeds", "33", "outside 2..=32"),
-        ("--seeds", "many", "not a whole number"),
-        ("--seed", "-1", "invalid value"),
-        ("--data", "", "a value is required"),
-    ] {
-        let out = ch10(&[&format!("{flag}={value}")]);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{flag} {value}: {stderr}");
-        assert!(
-            stderr.contains(says) && !stderr.contains("panicked"),
-            "{flag} {value}: {stderr}"
-        );
-        assert!(out.stdout.is_empty());
-    }
+    assert_usage_errors(
+        env!("CARGO_BIN_EXE_ch10-trustworthy"),
+        &[
+            (&["--seeds=1"], "outside 2..=32"),
+            (&["--seeds=33"], "outside 2..=32"),
+            (&["--seeds=many"], "not a whole number"),
+            (&["--seed=-1"], "invalid value"),
+            (&["--data="], "a value is required"),
+        ],
+    );
 }
 
 #[test]
@@ -91,7 +75,10 @@ fn a_malformed_data_file_is_refused_with_its_file_and_line() {
     ] {
         let path = scratch(name);
         std::fs::write(&path, text).unwrap();
-        let out = ch10(&["--data", path.to_str().unwrap(), "--no-figures"]);
+        let out = run(
+            env!("CARGO_BIN_EXE_ch10-trustworthy"),
+            &["--data", path.to_str().unwrap(), "--no-figures"],
+        );
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
         assert!(
@@ -104,7 +91,10 @@ fn a_malformed_data_file_is_refused_with_its_file_and_line() {
     // A well-formed file too small for the splits is refused as such.
     let path = scratch("small");
     std::fs::write(&path, format!("{}\n", lines.join("\n"))).unwrap();
-    let out = ch10(&["--data", path.to_str().unwrap(), "--no-figures"]);
+    let out = run(
+        env!("CARGO_BIN_EXE_ch10-trustworthy"),
+        &["--data", path.to_str().unwrap(), "--no-figures"],
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
