@@ -45,6 +45,22 @@ fn each_chapter_crate_is_its_markdown() {
     }
 }
 
+/// Every page opens with its title as SUMMARY.md gives it, so the
+/// sidebar, the page and the print page name it alike.
+#[test]
+fn each_page_opens_with_its_summary_title() {
+    for page in summary::read(&root()).unwrap() {
+        let text = std::fs::read_to_string(root().join("src").join(&page.path)).unwrap();
+        let first = text.lines().next().unwrap_or_default();
+        assert_eq!(
+            first,
+            format!("# {}", page.title),
+            "{} opens with another title",
+            page.path.display()
+        );
+    }
+}
+
 /// A chapter's sub-page (`chNN-slug/page.md`) is a module of the chapter
 /// crate with the page as its docs and its own `claim`, so that the page's
 /// code blocks run as doctests and its claims are checked against it.
