@@ -11,5 +11,7 @@ mod figures;
 mod html;
 #[path = "book/lint.rs"]
 mod lint;
+#[path = "book/live.rs"]
+mod live;
 #[path = "book/structure.rs"]
 mod structure;

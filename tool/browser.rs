@@ -212,6 +212,46 @@ impl Browser {
         Ok(())
     }
 
+    /// Runs `source` in every page opened from now on, before the page's
+    /// own scripts; returns an id for [`Browser::remove_script`].
+    pub fn add_script(&mut self, source: &str) -> anyhow::Result<String> {
+        let r = self.call("Page.addScriptToEvaluateOnNewDocument", json!({ "source": source }))?;
+        Ok(r["identifier"].as_str().unwrap_or_default().to_string())
+    }
+
+    /// Stops running a script of [`Browser::add_script`].
+    pub fn remove_script(&mut self, id: &str) -> anyhow::Result<()> {
+        self.call("Page.removeScriptToEvaluateOnNewDocument", json!({ "identifier": id }))?;
+        Ok(())
+    }
+
+    /// Presses and releases a key (`"ArrowRight"`) in the focused element.
+    pub fn press(&mut self, key: &str, code: u32) -> anyhow::Result<()> {
+        for kind in ["rawKeyDown", "keyUp"] {
+            self.call(
+                "Input.dispatchKeyEvent",
+                json!({ "type": kind, "key": key, "code": key, "windowsVirtualKeyCode": code }),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// A PNG of the element that `selector` finds, scrolled into view.
+    pub fn screenshot_of(&mut self, selector: &str) -> anyhow::Result<Vec<u8>> {
+        let rect = self.eval(&format!(
+            "(() => {{ const e = document.querySelector({selector:?}); e.scrollIntoView({{block: 'center'}}); \
+             const r = e.getBoundingClientRect(); \
+             return {{ x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height }}; }})()"
+        ))?;
+        let r = self.call(
+            "Page.captureScreenshot",
+            json!({ "format": "png", "captureBeyondViewport": true,
+                    "clip": { "x": rect["x"], "y": rect["y"], "width": rect["width"], "height": rect["height"], "scale": 1 } }),
+        )?;
+        let data = r["data"].as_str().unwrap_or_default();
+        Ok(data_encoding::BASE64.decode(data.as_bytes())?)
+    }
+
     /// A PNG of the visible part of the page.
     pub fn screenshot(&mut self) -> anyhow::Result<Vec<u8>> {
         let r = self.call("Page.captureScreenshot", json!({ "format": "png" }))?;

@@ -6,8 +6,10 @@ use mdbook_driver::MDBook;
 use std::path::{Path, PathBuf};
 
 /// Builds the book at `root` into `dest` (default: `book/` under the root,
-/// as `book.toml` says). Returns the folder with `index.html`.
-pub fn build(root: &Path, dest: Option<&Path>) -> anyhow::Result<PathBuf> {
+/// as `book.toml` says), with the live experiments' module `wasm` (from
+/// [`crate::live::build_wasm`]; without it the pages show their static
+/// figures). Returns the folder with `index.html`.
+pub fn build(root: &Path, dest: Option<&Path>, wasm: Option<&Path>) -> anyhow::Result<PathBuf> {
     let mut book = MDBook::load(root)?;
     if let Some(dest) = dest {
         book.config.build.build_dir = dest.to_path_buf();
@@ -19,5 +21,7 @@ pub fn build(root: &Path, dest: Option<&Path>) -> anyhow::Result<PathBuf> {
     });
     book.with_preprocessor(mdbook_katex::preprocess::KatexProcessor);
     book.build()?;
-    Ok(book.build_dir_for("html"))
+    let dir = book.build_dir_for("html");
+    crate::live::write_glue(&dir, wasm)?;
+    Ok(dir)
 }

@@ -9,6 +9,7 @@ pub mod build;
 pub mod html;
 pub mod ledger;
 pub mod lint;
+pub mod live;
 pub mod preprocess;
 pub mod serve;
 pub mod summary;

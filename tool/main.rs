@@ -2,11 +2,11 @@
 //! needs on a fresh machine: runs every chapter (headline results and
 //! figures), then builds the book into `book/`.
 
-use black_box::{CHAPTERS, browser, browser_suite, build, html, ledger, lint, root, serve};
+use black_box::{CHAPTERS, browser, browser_suite, build, html, ledger, lint, live, root, serve};
 use book_support::cli::{Output, report_exit, write_figures};
 use clap::{Parser, Subcommand};
 use std::error::Error;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -79,7 +79,7 @@ fn run(command: Command) -> Result<(), Box<dyn Error>> {
     match command {
         Command::All => {
             run_chapters(&Output::default())?;
-            let dir = build::build(&root, None)?;
+            let dir = build::build(&root, None, wasm(&root).as_deref())?;
             println!("\nbook built: open {}", dir.join("index.html").display());
         }
         Command::Run { output } => run_chapters(&output)?,
@@ -92,7 +92,7 @@ fn run(command: Command) -> Result<(), Box<dyn Error>> {
             }
         }
         Command::Build { dest } => {
-            let dir = build::build(&root, dest.as_deref())?;
+            let dir = build::build(&root, dest.as_deref(), wasm(&root).as_deref())?;
             println!("book built: open {}", dir.join("index.html").display());
         }
         Command::Claims { json } => {
@@ -155,6 +155,21 @@ fn run(command: Command) -> Result<(), Box<dyn Error>> {
         Command::Serve { port, dir } => serve::serve(&dir.unwrap_or_else(book_dir), port)?,
     }
     Ok(())
+}
+
+/// The live experiments built for the browser, or none, with the reason
+/// and what to do (the book then shows its static figures).
+fn wasm(root: &Path) -> Option<PathBuf> {
+    match live::build_wasm(root) {
+        Ok(wasm) => {
+            println!("live experiments: {}", wasm.display());
+            Some(wasm)
+        }
+        Err(why) => {
+            eprintln!("live experiments left out: {why}. The pages show their static figures instead.");
+            None
+        }
+    }
 }
 
 fn run_chapters(output: &Output) -> Result<(), Box<dyn Error>> {

@@ -1,7 +1,8 @@
 //! The book's mdBook preprocessor. It expands the directives of
 //! ARCHITECTURE.md: `{{#claim}}` (the value with a mark that links to the
 //! ledger), `{{#num}}` (a plain number), `{{#listing}}` (an anchored region
-//! of a workspace file as a Rust code block) and `{{#ledger}}`.
+//! of a workspace file as a Rust code block), `{{#live}}` (a live
+//! experiment, see `live.rs`) and `{{#ledger}}`.
 
 use crate::ledger::{self, Ledger};
 use anyhow::{Context, bail};
@@ -86,6 +87,7 @@ pub fn expand(content: &str, page: &Path, root: &Path, ledger: &Ledger) -> anyho
                 out.push_str(&listing(root, args).with_context(|| format!("line {line}"))?)
             }
             "ledger" => out.push_str(&ledger_table(ledger, &to_root)),
+            "live" => out.push_str(&crate::live::widget_html(args, page, &to_root).with_context(|| format!("line {line}"))?),
             _ if MDBOOK_DIRECTIVES.contains(&name) => out.push_str(span.text),
             _ => bail!("line {line}: unknown directive `{{{{#{name}}}}}`"),
         }

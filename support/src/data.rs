@@ -96,6 +96,8 @@ fn class(field: &str, name: &str, count: usize) -> Result<u8, String> {
     }
 }
 
+#[cfg(feature = "fs")]
+
 fn read(file: &Path) -> Result<String, DataError> {
     std::fs::read_to_string(file).map_err(|error| DataError::Io {
         file: file.to_path_buf(),
@@ -124,11 +126,13 @@ impl Digits {
     pub const CLASSES: usize = 10;
 
     /// Where the repository keeps the file.
+    #[cfg(feature = "fs")]
     pub fn path() -> PathBuf {
         crate::workspace_root().join("data/digits/digits.csv")
     }
 
     /// Loads the repository's copy (see [`Digits::path`]).
+    #[cfg(feature = "fs")]
     pub fn load() -> Result<Self, DataError> {
         Self::load_from(&Self::path())
     }
@@ -137,6 +141,7 @@ impl Digits {
     /// separated by commas. Errors: the file cannot be read, a line has the
     /// wrong number of fields, a pixel that is not an integer from 0 to 16, a
     /// label that is not an integer from 0 to 9, or no lines at all.
+    #[cfg(feature = "fs")]
     pub fn load_from(file: &Path) -> Result<Self, DataError> {
         Self::parse(&read(file)?, file)
     }
@@ -203,11 +208,13 @@ impl Diabetes {
     ];
 
     /// Where the repository keeps the file.
+    #[cfg(feature = "fs")]
     pub fn path() -> PathBuf {
         crate::workspace_root().join("data/diabetes/diabetes.csv")
     }
 
     /// Loads the repository's copy (see [`Diabetes::path`]).
+    #[cfg(feature = "fs")]
     pub fn load() -> Result<Self, DataError> {
         Self::load_from(&Self::path())
     }
@@ -216,6 +223,7 @@ impl Diabetes {
     /// response separated by commas. Errors: the file cannot be read, a line
     /// has the wrong number of fields, a field that is not a finite number,
     /// or no lines at all.
+    #[cfg(feature = "fs")]
     pub fn load_from(file: &Path) -> Result<Self, DataError> {
         Self::parse(&read(file)?, file)
     }
@@ -277,11 +285,13 @@ impl Iris {
     pub const CLASS_NAMES: [&'static str; Iris::CLASSES] = ["setosa", "versicolor", "virginica"];
 
     /// Where the repository keeps the file.
+    #[cfg(feature = "fs")]
     pub fn path() -> PathBuf {
         crate::workspace_root().join("data/iris/iris.csv")
     }
 
     /// Loads the repository's copy (see [`Iris::path`]).
+    #[cfg(feature = "fs")]
     pub fn load() -> Result<Self, DataError> {
         Self::load_from(&Self::path())
     }
@@ -290,6 +300,7 @@ impl Iris {
     /// class separated by commas. Errors: the file cannot be read, a line has
     /// the wrong number of fields, a measurement that is not a finite number,
     /// a class that is not an integer from 0 to 2, or no lines at all.
+    #[cfg(feature = "fs")]
     pub fn load_from(file: &Path) -> Result<Self, DataError> {
         Self::parse(&read(file)?, file)
     }

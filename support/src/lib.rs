@@ -7,21 +7,27 @@
 pub mod bench;
 pub mod cache;
 pub mod claims;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod data;
+#[cfg(feature = "plot")]
 pub mod figure;
 pub mod markdown;
 pub mod parallel;
+pub mod progress;
 pub mod stats;
 
 pub use cache::Cache;
 pub use claims::Measured;
+#[cfg(feature = "plot")]
 pub use figure::Figure;
+#[cfg(feature = "plot")]
 pub use plotters;
 pub use rand;
 
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
+#[cfg(feature = "fs")]
 use std::path::PathBuf;
 
 /// The book's random generator: ChaCha8, whose stream is fixed by its seed
@@ -30,6 +36,7 @@ pub fn seeded(seed: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(seed)
 }
 
+#[cfg(feature = "fs")]
 /// The root of the workspace (the book's folder).
 pub fn workspace_root() -> PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

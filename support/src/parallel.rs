@@ -7,12 +7,12 @@
 /// generator), so the results do not depend on the schedule. A job that
 /// panics panics the caller: that is a bug, not an outcome.
 pub fn run_all<T: Send>(jobs: &[&(dyn Fn() -> T + Sync)]) -> Vec<T> {
-    #[cfg(not(target_family = "wasm"))]
+    #[cfg(all(feature = "threads", not(target_family = "wasm")))]
     {
         use rayon::prelude::*;
         jobs.par_iter().map(|job| job()).collect()
     }
-    #[cfg(target_family = "wasm")]
+    #[cfg(not(all(feature = "threads", not(target_family = "wasm"))))]
     {
         jobs.iter().map(|job| job()).collect()
     }
@@ -21,12 +21,12 @@ pub fn run_all<T: Send>(jobs: &[&(dyn Fn() -> T + Sync)]) -> Vec<T> {
 /// `f` applied to every item, on the pool like [`run_all`], the results in
 /// the order of `items`.
 pub fn map<I: Sync, T: Send>(items: &[I], f: impl Fn(&I) -> T + Sync + Send) -> Vec<T> {
-    #[cfg(not(target_family = "wasm"))]
+    #[cfg(all(feature = "threads", not(target_family = "wasm")))]
     {
         use rayon::prelude::*;
         items.par_iter().map(f).collect()
     }
-    #[cfg(target_family = "wasm")]
+    #[cfg(not(all(feature = "threads", not(target_family = "wasm"))))]
     {
         items.iter().map(f).collect()
     }

@@ -12,7 +12,7 @@ fn built() -> &'static PathBuf {
     BOOK.get_or_init(|| {
         let dest = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("book");
         let _ = std::fs::remove_dir_all(&dest);
-        build::build(&root(), Some(&dest)).expect("the book builds")
+        build::build(&root(), Some(&dest), None).expect("the book builds")
     })
 }
 

@@ -6,6 +6,7 @@ book_support::chapter!("ch01-composition.md");
 pub mod compose;
 pub mod exercises;
 pub mod net;
+#[cfg(feature = "book")]
 pub mod plots;
 pub mod pwl;
 pub mod sawtooth;
@@ -17,15 +18,20 @@ pub use pwl::*;
 pub use sawtooth::*;
 pub use universal::*;
 
+#[cfg(feature = "book")]
 use book_support::Figure;
+#[cfg(feature = "book")]
 use std::error::Error;
+#[cfg(feature = "book")]
 use std::fmt::Write;
 
 /// The chapter, as the runner sees it.
+#[cfg(feature = "book")]
 pub const CHAPTER: book_support::cli::Chapter =
     book_support::cli::Chapter::new("ch01-composition", report, figures);
 
 /// The chapter's headline results, as `cargo run -p ch01-composition` prints them.
+#[cfg(feature = "book")]
 pub fn report() -> Result<String, Box<dyn Error>> {
     let mut out = String::new();
     let (ns, errors, slope) = plots::hat_error_curve()?;
@@ -83,6 +89,7 @@ pub fn report() -> Result<String, Box<dyn Error>> {
 }
 
 /// Every figure of the chapter.
+#[cfg(feature = "book")]
 pub fn figures() -> Result<Vec<Figure>, Box<dyn Error>> {
     plots::all()
 }

@@ -13,6 +13,7 @@ pub mod accuracy;
 pub mod exercises;
 pub mod experiments;
 pub mod fast;
+#[cfg(feature = "book")]
 pub mod figures;
 pub mod formats;
 pub mod softmax;
@@ -36,15 +37,20 @@ pub use softmax::{
     naive_log_sum_exp, naive_softmax, softmax, softmax_then_log,
 };
 
+#[cfg(feature = "book")]
 use book_support::Figure;
+#[cfg(feature = "book")]
 use std::error::Error;
+#[cfg(feature = "book")]
 use std::fmt::Write;
 
 /// The chapter, as the runner sees it.
+#[cfg(feature = "book")]
 pub const CHAPTER: book_support::cli::Chapter =
     book_support::cli::Chapter::new("ch02-softmax", report, figures);
 
 /// The chapter's headline results, as `cargo run -p ch02-softmax` prints them.
+#[cfg(feature = "book")]
 pub fn report() -> Result<String, Box<dyn Error>> {
     let mut out = String::new();
     let overflow =
@@ -134,6 +140,7 @@ pub fn report() -> Result<String, Box<dyn Error>> {
 }
 
 /// Every figure of the chapter.
+#[cfg(feature = "book")]
 pub fn figures() -> Result<Vec<Figure>, Box<dyn Error>> {
     Ok(vec![
         figures::temperature()?,

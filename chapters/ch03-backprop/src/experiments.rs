@@ -13,21 +13,23 @@ use std::error::Error;
 /// its `clap` arguments. [`Settings::BOOK`], the default, gives the runs
 /// the book shows; figures for other settings are written only with
 /// `--figures-dir`.
-#[derive(clap::Args, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "book", derive(clap::Args))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Settings {
     /// Depth L of the deep networks of the backward-signal experiment
     /// (figures 1 and 2) and of the report's products of gains, from 2 to
     /// 200.
-    #[arg(long, default_value_t = Settings::BOOK.depth, value_parser = parse_depth)]
+    #[cfg_attr(feature = "book", arg(long, default_value_t = Settings::BOOK.depth, value_parser = parse_depth))]
     pub depth: usize,
     /// Offset added (wrapping) to every experiment's seed (0 reproduces the
     /// book).
-    #[arg(long, default_value_t = Settings::BOOK.seed)]
+    #[cfg_attr(feature = "book", arg(long, default_value_t = Settings::BOOK.seed))]
     pub seed: u64,
 }
 
 /// `--depth`: a whole number that [`Settings::check`] accepts (clap turns
 /// the error into a message and exit status 2).
+#[cfg(feature = "book")]
 fn parse_depth(text: &str) -> Result<usize, String> {
     let depth: usize = text
         .parse()

@@ -13,6 +13,7 @@ pub mod clipping;
 pub mod engine;
 pub mod exercises;
 pub mod experiments;
+#[cfg(feature = "book")]
 pub mod figures;
 pub mod gradcheck;
 pub mod products;
@@ -31,15 +32,20 @@ pub use nalgebra::{DMatrix, DVector};
 
 pub use experiments::Settings;
 
+#[cfg(feature = "book")]
 use book_support::Figure;
+#[cfg(feature = "book")]
 use std::error::Error;
+#[cfg(feature = "book")]
 use std::fmt::Write;
 
 /// The chapter, as the runner and its command line (`--depth`, `--seed`)
 /// see it.
+#[cfg(feature = "book")]
 pub const CHAPTER: book_support::cli::Chapter =
     book_support::cli::Chapter::with_settings::<Settings>("ch03-backprop");
 
+#[cfg(feature = "book")]
 impl book_support::cli::Settings for Settings {
     fn report(&self) -> Result<String, Box<dyn Error>> {
         report_with(self)
@@ -50,12 +56,14 @@ impl book_support::cli::Settings for Settings {
 }
 
 /// Every figure of the chapter for the given settings.
+#[cfg(feature = "book")]
 pub fn figures_with(s: &Settings) -> Result<Vec<Figure>, Box<dyn Error>> {
     experiments::prepare(s)?;
     figures::all(s)
 }
 
 /// The chapter's headline results for the given settings.
+#[cfg(feature = "book")]
 pub fn report_with(s: &Settings) -> Result<String, Box<dyn Error>> {
     use experiments::*;
     prepare(s)?;

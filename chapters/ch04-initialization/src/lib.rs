@@ -5,6 +5,7 @@ book_support::chapter!("ch04-initialization.md");
 
 pub mod exercises;
 pub mod experiments;
+#[cfg(feature = "book")]
 pub mod figures;
 pub mod init;
 pub mod signal;
@@ -20,15 +21,20 @@ pub use init::*;
 pub use signal::*;
 pub use training::*;
 
+#[cfg(feature = "book")]
 use book_support::Figure;
+#[cfg(feature = "book")]
 use std::error::Error;
+#[cfg(feature = "book")]
 use std::fmt::Write;
 
 /// The chapter, as the runner sees it.
+#[cfg(feature = "book")]
 pub const CHAPTER: book_support::cli::Chapter =
     book_support::cli::Chapter::new("ch04-initialization", report, figures);
 
 /// The chapter's headline results, as `cargo run -p ch04-initialization` prints them.
+#[cfg(feature = "book")]
 pub fn report() -> Result<String, Box<dyn Error>> {
     use experiments::*;
     let mut out = String::new();
@@ -107,6 +113,7 @@ pub fn report() -> Result<String, Box<dyn Error>> {
 }
 
 /// Every figure of the chapter.
+#[cfg(feature = "book")]
 pub fn figures() -> Result<Vec<Figure>, Box<dyn Error>> {
     figures::all()
 }

@@ -1,13 +1,19 @@
 //! The experiments behind the chapter's report and figures, run once per
 //! [`Settings`] and shared between the two.
 
+// Without the `book` feature (a page) the runners that read the data files
+// are gone, and some of their helpers with them.
+#![cfg_attr(not(feature = "book"), allow(dead_code, unused_imports))]
+
 use crate::nets::{Body, BranchScale, residual_stack};
 use crate::paths::energy_ratios;
 use crate::signal::{mean_and_se, parameter_gradient_norms};
 use crate::stochastic::{Gates, Survival, evaluation_gates};
 use crate::training::{
-    DepthSetup, DigitsSetup, Mismatch, digits_split, evaluate, mismatch, sine_task,
+    DepthSetup, DigitsSetup, Mismatch, evaluate, mismatch, sine_task,
 };
+#[cfg(feature = "book")]
+use crate::training::digits_split;
 use crate::{Net, network};
 use ch03_backprop::{Activation, Loss, Run, normal};
 use nalgebra::DMatrix;
@@ -22,23 +28,25 @@ type Result<T> = std::result::Result<T, Box<dyn Error>>;
 /// default, gives the runs the book shows; figures for other settings are
 /// written only with `--figures-dir`. A bad value is a clap error: a
 /// message and exit status 2.
-#[derive(clap::Args, Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "book", derive(clap::Args))]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Settings {
     /// Depth of the deepest plain and residual networks trained, and of
     /// the gradient norms at initialization (2 to 1000).
-    #[arg(long, default_value_t = Settings::BOOK.depth, value_parser = parse_depth)]
+    #[cfg_attr(feature = "book", arg(long, default_value_t = Settings::BOOK.depth, value_parser = parse_depth))]
     pub depth: usize,
     /// Offset added (wrapping) to every experiment's seed (0 reproduces the
     /// book).
-    #[arg(long, default_value_t = Settings::BOOK.seed)]
+    #[cfg_attr(feature = "book", arg(long, default_value_t = Settings::BOOK.seed))]
     pub seed: u64,
     /// Survival probability p_L of the last block under stochastic depth,
     /// in (0, 1].
-    #[arg(long, default_value_t = Settings::BOOK.survival, value_parser = parse_survival)]
+    #[cfg_attr(feature = "book", arg(long, default_value_t = Settings::BOOK.survival, value_parser = parse_survival))]
     pub survival: f64,
 }
 
 /// `--depth`: a whole number that [`Settings::check`] accepts.
+#[cfg(feature = "book")]
 fn parse_depth(text: &str) -> std::result::Result<usize, String> {
     let depth = text
         .parse()
@@ -52,6 +60,7 @@ fn parse_depth(text: &str) -> std::result::Result<usize, String> {
 }
 
 /// `--survival`: a number in `(0, 1]`.
+#[cfg(feature = "book")]
 fn parse_survival(text: &str) -> std::result::Result<f64, String> {
     let p = text
         .parse()
@@ -189,6 +198,7 @@ pub fn forward_log_profile(
     Ok(total.into_iter().map(|t| t / networks as f64).collect())
 }
 
+#[cfg(feature = "book")]
 fn compute(s: &Settings) -> Result<Results> {
     s.check()?;
     let setup = DepthSetup {
@@ -260,6 +270,7 @@ type Cache = Mutex<HashMap<(usize, u64, u64), Arc<std::result::Result<Results, S
 
 /// The results for `s`, computed on first use and shared afterwards.
 /// Errors: settings out of their domains, or a failed experiment.
+#[cfg(feature = "book")]
 pub fn results(s: &Settings) -> Result<Arc<std::result::Result<Results, String>>> {
     static CACHE: OnceLock<Cache> = OnceLock::new();
     s.check()?;
@@ -272,6 +283,7 @@ pub fn results(s: &Settings) -> Result<Arc<std::result::Result<Results, String>>
 }
 
 /// The results for `s`, or the error of computing them.
+#[cfg(feature = "book")]
 pub fn with_results<T>(s: &Settings, f: impl FnOnce(&Results) -> Result<T>) -> Result<T> {
     let r = results(s)?;
     match r.as_ref() {

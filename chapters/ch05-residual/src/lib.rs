@@ -7,6 +7,7 @@ pub mod block;
 pub mod equivalence;
 pub mod exercises;
 pub mod experiments;
+#[cfg(feature = "book")]
 pub mod figures;
 pub mod nets;
 pub mod paths;
@@ -26,15 +27,20 @@ pub use signal::*;
 pub use stochastic::*;
 pub use training::*;
 
+#[cfg(feature = "book")]
 use book_support::Figure;
+#[cfg(feature = "book")]
 use std::error::Error;
+#[cfg(feature = "book")]
 use std::fmt::Write;
 
 /// The chapter, as the runner and its command line (`--depth`, `--seed`,
 /// `--survival`) see it.
+#[cfg(feature = "book")]
 pub const CHAPTER: book_support::cli::Chapter =
     book_support::cli::Chapter::with_settings::<Settings>("ch05-residual");
 
+#[cfg(feature = "book")]
 impl book_support::cli::Settings for Settings {
     fn report(&self) -> Result<String, Box<dyn Error>> {
         report_with(self)
@@ -45,6 +51,7 @@ impl book_support::cli::Settings for Settings {
 }
 
 /// The chapter's headline results for the given settings.
+#[cfg(feature = "book")]
 pub fn report_with(s: &Settings) -> Result<String, Box<dyn Error>> {
     use experiments::*;
     experiments::with_results(s, |r| {
@@ -135,6 +142,7 @@ pub fn report_with(s: &Settings) -> Result<String, Box<dyn Error>> {
 }
 
 /// Every figure of the chapter for the given settings.
+#[cfg(feature = "book")]
 pub fn figures_with(s: &Settings) -> Result<Vec<Figure>, Box<dyn Error>> {
     figures::all(s)
 }

@@ -109,8 +109,13 @@ impl Split {
 /// The shipped digits shuffled with `seed` and split into a training set
 /// and a test set of `test` images. Errors: the file does not load, or
 /// `test` leaves no training images.
+#[cfg(feature = "book")]
 pub fn digits_split(test: usize, seed: u64) -> Result<(Split, Split)> {
-    let d = Digits::load()?;
+    digits_split_of(&Digits::load()?, test, seed)
+}
+
+/// [`digits_split`] of digits already loaded (a page has no files).
+pub fn digits_split_of(d: &Digits, test: usize, seed: u64) -> Result<(Split, Split)> {
     if test == 0 || test >= d.len() {
         return Err(format!("a test set of {test} images out of {}", d.len()).into());
     }
@@ -118,8 +123,8 @@ pub fn digits_split(test: usize, seed: u64) -> Result<(Split, Split)> {
     order.shuffle(&mut book_support::seeded(seed));
     let (test_idx, train_idx) = order.split_at(test);
     Ok((
-        Split::from_indices(&d, train_idx),
-        Split::from_indices(&d, test_idx),
+        Split::from_indices(d, train_idx),
+        Split::from_indices(d, test_idx),
     ))
 }
 

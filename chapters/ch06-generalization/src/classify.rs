@@ -4,7 +4,7 @@
 
 use crate::error::Result;
 use ch03_backprop::{Activation, DMatrix, Loss, Mlp, Optimizer, Trainer};
-use ch05_residual::digits_split;
+use ch05_residual::digits_split_of;
 
 /// Images (one per column, pixels in `[0, 1]`) with labels `+1` (digits 5
 /// to 9) and `−1` (digits 0 to 4).
@@ -23,8 +23,16 @@ impl Binary {
 
 /// The book's split of the digits (the test set is chapter 5's, 400
 /// images, seed 61). Errors: the data file does not load.
+#[cfg(feature = "book")]
 pub fn digits_binary() -> Result<(Binary, Binary)> {
-    let (train, test) = digits_split(400, 61).map_err(|e| crate::Error::Argument(e.to_string()))?;
+    let digits = book_support::data::Digits::load().map_err(|e| crate::Error::Argument(e.to_string()))?;
+    digits_binary_of(&digits)
+}
+
+/// [`digits_binary`] of digits already loaded (a page has no files).
+pub fn digits_binary_of(digits: &book_support::data::Digits) -> Result<(Binary, Binary)> {
+    let (train, test) =
+        digits_split_of(digits, 400, 61).map_err(|e| crate::Error::Argument(e.to_string()))?;
     let binary = |s: &ch05_residual::Split| Binary {
         x: s.x.clone(),
         labels: s

@@ -1,7 +1,13 @@
 //! The experiments behind the chapter's report and figures, run once per
 //! [`Settings`] and shared between the two.
 
-use crate::classify::{Binary, Training, digits_binary};
+// Without the `book` feature (a page) the runners that read the data files
+// are gone, and some of their helpers with them.
+#![cfg_attr(not(feature = "book"), allow(dead_code, unused_imports))]
+
+use crate::classify::{Binary, Training};
+#[cfg(feature = "book")]
+use crate::classify::digits_binary;
 use crate::compass::{Iterate, ValidationPath, descend, log_grid};
 use crate::double_descent::{WeakFeatures, column, feature_counts};
 use crate::ridge::ridge;
@@ -23,19 +29,21 @@ type Result<T> = std::result::Result<T, Box<dyn Error>>;
 /// the book shows; figures for other settings are written only with
 /// `--figures-dir`. A bad value is a clap error: a message and exit
 /// status 2.
-#[derive(clap::Args, Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "book", derive(clap::Args))]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Settings {
     /// Offset added (wrapping) to the seed of the double-descent simulation
     /// (0 reproduces the book).
-    #[arg(long, default_value_t = Settings::BOOK.seed)]
+    #[cfg_attr(feature = "book", arg(long, default_value_t = Settings::BOOK.seed))]
     pub seed: u64,
     /// Training sets drawn for each number of features in the
     /// double-descent simulation (20 to 100000).
-    #[arg(long, default_value_t = Settings::BOOK.trials, value_parser = parse_trials)]
+    #[cfg_attr(feature = "book", arg(long, default_value_t = Settings::BOOK.trials, value_parser = parse_trials))]
     pub trials: usize,
 }
 
 /// `--trials`: a whole number from 20 to 100000.
+#[cfg(feature = "book")]
 fn parse_trials(text: &str) -> std::result::Result<usize, String> {
     book_support::cli::whole_number_in(text, 20..=100_000, "trials")
 }
@@ -156,6 +164,7 @@ pub fn curve() -> Result<Curve> {
 }
 
 /// The diabetes experiment (no settings).
+#[cfg(feature = "book")]
 pub fn clinic() -> Result<Clinic> {
     let data = Diabetes::load()?;
     let task = DiabetesTask::new(&data, DIABETES_SPLIT.0, DIABETES_SPLIT.1, 7)?;
@@ -172,6 +181,7 @@ pub fn clinic() -> Result<Clinic> {
 }
 
 /// The robustness experiment (no settings).
+#[cfg(feature = "book")]
 pub fn robustness() -> Result<Robustness> {
     let (train, test) = digits_binary()?;
     let t = Training::BOOK;
@@ -232,6 +242,7 @@ pub fn robustness() -> Result<Robustness> {
 }
 
 /// Runs `f` on the results for `s`, computing them the first time.
+#[cfg(feature = "book")]
 pub fn with_results<T>(s: &Settings, f: impl FnOnce(&Results) -> Result<T>) -> Result<T> {
     static CACHE: Cache<(u64, usize), Arc<Results>> = Cache::new();
     let results = CACHE.get_or_compute(&(s.seed, s.trials), || {

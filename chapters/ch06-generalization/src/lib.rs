@@ -9,6 +9,7 @@ pub mod double_descent;
 pub mod error;
 pub mod exercises;
 pub mod experiments;
+#[cfg(feature = "book")]
 pub mod figures;
 pub mod ridge;
 pub mod robust;
@@ -28,15 +29,20 @@ pub use tasks::*;
 pub use tradeoff::*;
 pub use unrolled::*;
 
+#[cfg(feature = "book")]
 use book_support::Figure;
+#[cfg(feature = "book")]
 use std::error::Error as StdError;
+#[cfg(feature = "book")]
 use std::fmt::Write;
 
 /// The chapter, as the runner and its command line (`--seed`, `--trials`)
 /// see it.
+#[cfg(feature = "book")]
 pub const CHAPTER: book_support::cli::Chapter =
     book_support::cli::Chapter::with_settings::<Settings>("ch06-generalization");
 
+#[cfg(feature = "book")]
 impl book_support::cli::Settings for Settings {
     fn report(&self) -> std::result::Result<String, Box<dyn StdError>> {
         report_with(self)
@@ -47,6 +53,7 @@ impl book_support::cli::Settings for Settings {
 }
 
 /// The chapter's headline results for the given settings.
+#[cfg(feature = "book")]
 pub fn report_with(s: &Settings) -> std::result::Result<String, Box<dyn StdError>> {
     experiments::with_results(s, |r| {
         let mut out = String::new();

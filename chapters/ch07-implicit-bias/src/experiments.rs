@@ -1,11 +1,18 @@
 //! The experiments behind the chapter's report and figures, run once per
 //! [`Settings`] and shared between the two.
 
+// Without the `book` feature (a page) the runners that read the data files
+// are gone, and some of their helpers with them.
+#![cfg_attr(not(feature = "book"), allow(dead_code, unused_imports))]
+
+use book_support::progress::Progress;
 use crate::asymptotics::Asymptote;
 use crate::homogeneous::TwoLayer;
 use crate::logistic::{Rule, descend, log_checkpoints, smoothness};
 use crate::svm::{MaxMargin, Signed, max_margin, max_margin_2d_l1};
-use crate::tasks::{iris_augmented, l1_points, quadrants, separable};
+use crate::tasks::{l1_points, quadrants, separable};
+#[cfg(feature = "book")]
+use crate::tasks::iris_augmented;
 use book_support::cache::Cache;
 use nalgebra::{DMatrix, DVector};
 use std::error::Error;
@@ -18,15 +25,17 @@ type Result<T> = std::result::Result<T, Box<dyn Error>>;
 /// shows; figures for other settings are written only with
 /// `--figures-dir`. A bad value is a clap error: a message and exit
 /// status 2.
-#[derive(clap::Args, Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "book", derive(clap::Args))]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Settings {
     /// Steps of the long gradient-descent runs, a power of ten from 10^4 to
     /// 10^8 (written 1e6 or 1000000).
-    #[arg(long, default_value_t = Settings::BOOK.steps, value_parser = parse_steps)]
+    #[cfg_attr(feature = "book", arg(long, default_value_t = Settings::BOOK.steps, value_parser = parse_steps))]
     pub steps: usize,
 }
 
 /// `--steps`: a power of ten from 10^4 to 10^8.
+#[cfg(feature = "book")]
 fn parse_steps(text: &str) -> std::result::Result<usize, String> {
     let value: f64 = text
         .parse()
@@ -134,11 +143,9 @@ fn run_from(
 ) -> crate::Result<Trajectory> {
     let total = steps.last().copied().unwrap_or(0);
     let bar = if total >= 1_000_000 {
-        let bar = indicatif::ProgressBar::new(total as u64);
-        bar.set_message(format!("{rule:?} descent"));
-        bar
+        Progress::new(total as u64, &format!("{rule:?} descent"))
     } else {
-        indicatif::ProgressBar::hidden()
+        Progress::hidden()
     };
     let mut w = vec![];
     let mut current = DVector::from_column_slice(start);
@@ -163,7 +170,7 @@ fn run_from(
         bar.set_position(done as u64);
         w.push(current.clone());
     }
-    bar.finish_and_clear();
+    bar.finish();
     Ok(Trajectory { steps, w })
 }
 
@@ -241,6 +248,7 @@ pub fn network() -> crate::Result<MarginCurve> {
 pub const NETWORK_ETA: f64 = 0.2;
 
 /// The iris experiment with runs of `10^exponent` steps.
+#[cfg(feature = "book")]
 pub fn iris(exponent: u32) -> crate::Result<IrisRun> {
     let (x, labels) = iris_augmented()?;
     let points = Signed::new(&x, &labels)?;
@@ -264,6 +272,7 @@ pub fn iris(exponent: u32) -> crate::Result<IrisRun> {
 }
 
 /// Runs `f` on the results for `s`, computing them the first time.
+#[cfg(feature = "book")]
 pub fn with_results<T>(s: &Settings, f: impl FnOnce(&Results) -> Result<T>) -> Result<T> {
     static CACHE: Cache<usize, Arc<Results>> = Cache::new();
     let results = CACHE.get_or_compute(&s.steps, || {

@@ -8,6 +8,7 @@ pub mod error;
 pub mod exercises;
 pub mod experiments;
 pub mod fast;
+#[cfg(feature = "book")]
 pub mod figures;
 pub mod homogeneous;
 pub mod logistic;
@@ -26,14 +27,19 @@ pub use nalgebra::{DMatrix, DVector};
 pub use svm::*;
 pub use tasks::*;
 
+#[cfg(feature = "book")]
 use book_support::Figure;
+#[cfg(feature = "book")]
 use std::error::Error as StdError;
+#[cfg(feature = "book")]
 use std::fmt::Write;
 
 /// The chapter, as the runner and its command line (`--steps`) see it.
+#[cfg(feature = "book")]
 pub const CHAPTER: book_support::cli::Chapter =
     book_support::cli::Chapter::with_settings::<Settings>("ch07-implicit-bias");
 
+#[cfg(feature = "book")]
 impl book_support::cli::Settings for Settings {
     fn report(&self) -> std::result::Result<String, Box<dyn StdError>> {
         report_with(self)
@@ -44,6 +50,7 @@ impl book_support::cli::Settings for Settings {
 }
 
 /// The chapter's headline results for the given settings.
+#[cfg(feature = "book")]
 pub fn report_with(s: &Settings) -> std::result::Result<String, Box<dyn StdError>> {
     experiments::with_results(s, |r| {
         let mut out = String::new();
@@ -136,6 +143,7 @@ pub fn report_with(s: &Settings) -> std::result::Result<String, Box<dyn StdError
 }
 
 /// Whether `t` is 1, 10, 100, …
+#[cfg(feature = "book")]
 fn is_power_of_ten(t: usize) -> bool {
     let mut t = t;
     while t >= 10 && t.is_multiple_of(10) {

@@ -57,8 +57,15 @@ pub fn quadrants(n: usize, seed: u64) -> (DMatrix<f64>, Vec<f64>) {
 /// through the origin in three dimensions is a line `w₁ l + w₂ w + b = 0`
 /// in the plane with its offset `b = w₃` (penalized like the other
 /// weights). Returns the points (`3 × 100`) and the labels.
+#[cfg(feature = "book")]
 pub fn iris_augmented() -> Result<(DMatrix<f64>, Vec<f64>)> {
-    let iris = Iris::load().map_err(|e| crate::Error::Argument(e.to_string()))?;
+    Ok(iris_augmented_of(
+        &Iris::load().map_err(|e| crate::Error::Argument(e.to_string()))?,
+    ))
+}
+
+/// [`iris_augmented`] of the data already loaded (a page has no files).
+pub fn iris_augmented_of(iris: &Iris) -> (DMatrix<f64>, Vec<f64>) {
     let chosen: Vec<usize> = (0..iris.len()).filter(|&i| iris.classes[i] < 2).collect();
     let x = DMatrix::from_fn(3, chosen.len(), |r, j| {
         if r < 2 {
@@ -71,7 +78,7 @@ pub fn iris_augmented() -> Result<(DMatrix<f64>, Vec<f64>)> {
         .iter()
         .map(|&i| if iris.classes[i] == 1 { 1.0 } else { -1.0 })
         .collect();
-    Ok((x, labels))
+    (x, labels)
 }
 
 /// [`Signed`] points from points and labels.

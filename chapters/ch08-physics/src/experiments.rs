@@ -1,6 +1,10 @@
 //! The experiments behind the chapter's report and figures, run once per
 //! [`Settings`] and shared between the two.
 
+// Without the `book` feature (a page) the runners that read the data files
+// are gone, and some of their helpers with them.
+#![cfg_attr(not(feature = "book"), allow(dead_code, unused_imports))]
+
 use crate::isometry::{Spectrum, Weights, jacobian_spectra};
 use crate::ode::{Field, Method, adjoint, backprop, solve};
 use crate::signal::{DepthScales, SignalMap, critical_weight_variance};
@@ -18,21 +22,23 @@ type Result<T> = std::result::Result<T, Box<dyn Error>>;
 /// [`Settings::BOOK`], the default, gives the runs the book shows; figures
 /// for other settings are written only with `--figures-dir`. A bad value
 /// is a clap error: a message and exit status 2.
-#[derive(clap::Args, Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "book", derive(clap::Args))]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Settings {
     /// Offset added (wrapping) to every seed of the chapter's random
     /// networks (0 reproduces the book).
-    #[arg(long, default_value_t = Settings::BOOK.seed)]
+    #[cfg_attr(feature = "book", arg(long, default_value_t = Settings::BOOK.seed))]
     pub seed: u64,
     /// The bias variance σ_b² of the tanh experiments, from 0 to 1.
-    #[arg(long = "sigma-b2", default_value_t = Settings::BOOK.sigma_b2, value_parser = parse_sigma_b2)]
+    #[cfg_attr(feature = "book", arg(long = "sigma-b2", default_value_t = Settings::BOOK.sigma_b2, value_parser = parse_sigma_b2))]
     pub sigma_b2: f64,
     /// The width of the simulated wide networks, from 16 to 2048.
-    #[arg(long, default_value_t = Settings::BOOK.width, value_parser = parse_width)]
+    #[cfg_attr(feature = "book", arg(long, default_value_t = Settings::BOOK.width, value_parser = parse_width))]
     pub width: usize,
 }
 
 /// `--sigma-b2`: a number from 0 to 1.
+#[cfg(feature = "book")]
 fn parse_sigma_b2(text: &str) -> std::result::Result<f64, String> {
     let v: f64 = text
         .parse()
@@ -44,6 +50,7 @@ fn parse_sigma_b2(text: &str) -> std::result::Result<f64, String> {
 }
 
 /// `--width`: a whole number from 16 to 2048.
+#[cfg(feature = "book")]
 fn parse_width(text: &str) -> std::result::Result<usize, String> {
     book_support::cli::whole_number_in(text, 16..=2048, "width")
 }
@@ -286,6 +293,7 @@ pub fn ode() -> Result<OdeStudy> {
 }
 
 /// The trainability heat map.
+#[cfg(feature = "book")]
 pub fn heatmap(s: &Settings) -> Result<Heatmap> {
     Ok(Trainability {
         sigma_b2: s.sigma_b2,
@@ -304,6 +312,7 @@ enum Part {
 }
 
 /// Runs `f` on the results for `s`, computing them the first time.
+#[cfg(feature = "book")]
 pub fn with_results<T>(s: &Settings, f: impl FnOnce(&Results) -> Result<T>) -> Result<T> {
     static CACHE: Cache<(u64, u64, usize), Arc<Results>> = Cache::new();
     let key = (s.seed, s.sigma_b2.to_bits(), s.width);

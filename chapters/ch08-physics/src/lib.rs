@@ -6,6 +6,7 @@ book_support::chapter!("ch08-physics.md");
 pub mod error;
 pub mod exercises;
 pub mod experiments;
+#[cfg(feature = "book")]
 pub mod figures;
 pub mod isometry;
 pub mod ode;
@@ -25,16 +26,22 @@ pub use signal::*;
 pub use simulate::*;
 pub use trainability::*;
 
+#[cfg(feature = "book")]
 use book_support::Figure;
+#[cfg(feature = "book")]
 use book_support::stats::mean_se;
+#[cfg(feature = "book")]
 use std::error::Error as StdError;
+#[cfg(feature = "book")]
 use std::fmt::Write;
 
 /// The chapter, as the runner and its command line (`--seed`,
 /// `--sigma-b2`, `--width`) see it.
+#[cfg(feature = "book")]
 pub const CHAPTER: book_support::cli::Chapter =
     book_support::cli::Chapter::with_settings::<Settings>("ch08-physics");
 
+#[cfg(feature = "book")]
 impl book_support::cli::Settings for Settings {
     fn report(&self) -> std::result::Result<String, Box<dyn StdError>> {
         report_with(self)
@@ -45,6 +52,7 @@ impl book_support::cli::Settings for Settings {
 }
 
 /// The chapter's headline results for the given settings.
+#[cfg(feature = "book")]
 pub fn report_with(s: &Settings) -> std::result::Result<String, Box<dyn StdError>> {
     experiments::with_results(s, |r| {
         let mut out = String::new();

@@ -11,8 +11,14 @@ use nalgebra::DMatrix;
 /// them (mean 0, variance 1; a pixel that never varies is 0), and their
 /// one-hot targets. Errors: the file does not load, or `examples` is 0 or
 /// more than the file holds.
+#[cfg(feature = "book")]
 pub fn standardized_digits(examples: usize) -> Result<(DMatrix<f64>, DMatrix<f64>)> {
     let d = Digits::load().map_err(|e| Error::Argument(e.to_string()))?;
+    standardize_digits(&d, examples)
+}
+
+/// [`standardized_digits`] of digits already loaded (a page has no files).
+pub fn standardize_digits(d: &Digits, examples: usize) -> Result<(DMatrix<f64>, DMatrix<f64>)> {
     if examples == 0 || examples > d.len() {
         return Err(Error::Argument(format!(
             "{examples} training images out of {}",
@@ -112,6 +118,7 @@ pub struct Heatmap {
 impl Trainability {
     /// Trains every cell of the grid. Errors: those of
     /// [`Trainability::final_loss`].
+    #[cfg(feature = "book")]
     pub fn heatmap(&self, sigma_w2s: &[f64], depths: &[usize], seed: u64) -> Result<Heatmap> {
         let (x, y) = standardized_digits(self.examples)?;
         let cells: Vec<(usize, usize)> = (0..sigma_w2s.len())

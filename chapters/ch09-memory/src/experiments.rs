@@ -1,6 +1,10 @@
 //! The experiments behind the chapter's report and figures, run once per
 //! [`Settings`] and shared between the two.
 
+// Without the `book` feature (a page) the runners that read the data files
+// are gone, and some of their helpers with them.
+#![cfg_attr(not(feature = "book"), allow(dead_code, unused_imports))]
+
 use crate::capacity::{retrieval_overlap, simulate_unstable, unstable_exact};
 use crate::cover::separable_fraction;
 use crate::error::{Error, Result as ChapterResult};
@@ -19,18 +23,20 @@ type Result<T> = std::result::Result<T, Box<dyn StdError>>;
 /// the book shows; figures for other settings are written only with
 /// `--figures-dir`. A bad value is a clap error: a message and exit
 /// status 2.
-#[derive(clap::Args, Clone, Copy, Debug, PartialEq)]
+#[cfg_attr(feature = "book", derive(clap::Args))]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Settings {
     /// Offset added (wrapping) to every seed (0 reproduces the book).
-    #[arg(long, default_value_t = Settings::BOOK.seed)]
+    #[cfg_attr(feature = "book", arg(long, default_value_t = Settings::BOOK.seed))]
     pub seed: u64,
     /// Random networks (or labelings) per point of the capacity and
     /// Cover experiments, as a multiple of the book's: 1 to 20.
-    #[arg(long, default_value_t = Settings::BOOK.scale, value_parser = parse_scale)]
+    #[cfg_attr(feature = "book", arg(long, default_value_t = Settings::BOOK.scale, value_parser = parse_scale))]
     pub scale: usize,
 }
 
 /// `--scale`: a whole number from 1 to 20.
+#[cfg(feature = "book")]
 fn parse_scale(text: &str) -> std::result::Result<usize, String> {
     book_support::cli::whole_number_in(text, 1..=20, "scale")
 }

@@ -8,6 +8,7 @@ pub mod cover;
 pub mod error;
 pub mod exercises;
 pub mod experiments;
+#[cfg(feature = "book")]
 pub mod figures;
 pub mod hopfield;
 pub mod modern;
@@ -24,15 +25,20 @@ pub use nalgebra::{DMatrix, DVector};
 pub use patterns::*;
 pub use perceptron::*;
 
+#[cfg(feature = "book")]
 use book_support::Figure;
+#[cfg(feature = "book")]
 use std::error::Error as StdError;
+#[cfg(feature = "book")]
 use std::fmt::Write;
 
 /// The chapter, as the runner and its command line (`--seed`, `--scale`)
 /// see it.
+#[cfg(feature = "book")]
 pub const CHAPTER: book_support::cli::Chapter =
     book_support::cli::Chapter::with_settings::<Settings>("ch09-memory");
 
+#[cfg(feature = "book")]
 impl book_support::cli::Settings for Settings {
     fn report(&self) -> std::result::Result<String, Box<dyn StdError>> {
         report_with(self)
@@ -43,6 +49,7 @@ impl book_support::cli::Settings for Settings {
 }
 
 /// The chapter's headline results for the given settings.
+#[cfg(feature = "book")]
 pub fn report_with(s: &Settings) -> std::result::Result<String, Box<dyn StdError>> {
     experiments::with_results(s, |r| {
         let mut out = String::new();

@@ -38,13 +38,19 @@ impl Constrained {
         }
     }
 
-    // ANCHOR: project
-    /// Trains from `seed`. The projection estimates `‖W‖₂` by power
-    /// iteration, which approaches it from below, so a matrix may end a
-    /// hair above the bound; the certificate does not trust it and takes
-    /// `K` from singular values. Errors: a bound that is not
-    /// positive and finite, those of the engine.
+    /// Trains from `seed`: [`Constrained::start`], then every step. Errors:
+    /// a bound that is not positive and finite, those of the engine.
     pub fn train(&self, train: &Split, seed: u64) -> Result<Mlp> {
+        let mut run = self.start(train, seed)?;
+        run.advance(train, self.steps)?;
+        Ok(run.net)
+    }
+
+    /// The training of [`Constrained::train`] before its first step: the
+    /// network, the optimizer and every minibatch drawn from `seed` (so a
+    /// run advanced a few steps at a time, as a page draws it, ends with
+    /// the same network).
+    pub fn start(&self, train: &Split, seed: u64) -> Result<ConstrainedRun> {
         if let Some(b) = self.bound
             && !(b.is_finite() && b > 0.0)
         {
@@ -54,7 +60,7 @@ impl Constrained {
         widths.extend(&self.hidden);
         widths.push(crate::data::CLASSES);
         let mut rng = book_support::seeded(seed);
-        let mut net = Mlp::gaussian(
+        let net = Mlp::gaussian(
             &widths,
             Activation::Relu,
             Activation::Identity,
@@ -62,21 +68,69 @@ impl Constrained {
             0.0,
             &mut rng,
         )?;
-        let optimizer = Optimizer::gd(self.eta)?.with_momentum(self.momentum)?;
-        let batches = minibatches(train.len(), self.batch, self.steps, &mut rng);
-        let mut ws = Workspace::new(&net, self.batch)?;
-        let mut xb = DMatrix::zeros(train.x.nrows(), self.batch);
-        let mut yb = DMatrix::zeros(train.y.nrows(), self.batch);
-        let mut projector = Projector::new(&net, seed ^ 0x5eed);
-        for idx in &batches {
-            gather(&train.x, idx, &mut xb);
-            gather(&train.y, idx, &mut yb);
-            net.step(&xb, &yb, Loss::SoftmaxCrossEntropy, &optimizer, &mut ws)?;
+        Ok(ConstrainedRun {
+            bound: self.bound,
+            optimizer: Optimizer::gd(self.eta)?.with_momentum(self.momentum)?,
+            batches: minibatches(train.len(), self.batch, self.steps, &mut rng),
+            done: 0,
+            ws: Workspace::new(&net, self.batch)?,
+            xb: DMatrix::zeros(train.x.nrows(), self.batch),
+            yb: DMatrix::zeros(train.y.nrows(), self.batch),
+            projector: Projector::new(&net, seed ^ 0x5eed),
+            net,
+        })
+    }
+}
+
+/// A constrained network in training ([`Constrained::start`]).
+pub struct ConstrainedRun {
+    bound: Option<f64>,
+    optimizer: Optimizer,
+    batches: Vec<Vec<usize>>,
+    done: usize,
+    ws: Workspace,
+    xb: DMatrix<f64>,
+    yb: DMatrix<f64>,
+    projector: Projector,
+    net: Mlp,
+}
+
+impl ConstrainedRun {
+    /// The steps taken so far.
+    pub fn steps_done(&self) -> usize {
+        self.done
+    }
+
+    /// The steps of the whole run.
+    pub fn total_steps(&self) -> usize {
+        self.batches.len()
+    }
+
+    /// The network as it stands.
+    pub fn net(&self) -> &Mlp {
+        &self.net
+    }
+
+    // ANCHOR: project
+    /// Takes up to `steps` more steps on `train` (the split the run
+    /// started with), each followed by the projection, and returns the
+    /// steps taken in all. The projection estimates `‖W‖₂` by power
+    /// iteration, which approaches it from below, so a matrix may end a
+    /// hair above the bound; the certificate does not trust it and takes
+    /// `K` from singular values. Errors: those of the engine.
+    pub fn advance(&mut self, train: &Split, steps: usize) -> Result<usize> {
+        let end = self.done.saturating_add(steps).min(self.batches.len());
+        for idx in &self.batches[self.done..end] {
+            gather(&train.x, idx, &mut self.xb);
+            gather(&train.y, idx, &mut self.yb);
+            let loss = Loss::SoftmaxCrossEntropy;
+            self.net.step(&self.xb, &self.yb, loss, &self.optimizer, &mut self.ws)?;
             if let Some(bound) = self.bound {
-                projector.project(&mut net, bound)?;
+                self.projector.project(&mut self.net, bound)?;
             }
+            self.done += 1;
         }
-        Ok(net)
+        Ok(self.done)
     }
 }
 

@@ -4,6 +4,7 @@
 use book_support::data::Digits;
 use ch05_residual::Split;
 use rand::seq::SliceRandom;
+#[cfg(feature = "book")]
 use std::path::Path;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -27,6 +28,7 @@ impl Splits {
 
     /// The shipped digits, shuffled with `seed` and split as
     /// [`Splits::BOOK`] says. Errors: those of the loader.
+    #[cfg(feature = "book")]
     pub fn load(seed: u64) -> Result<Splits> {
         Splits::of(&Digits::load()?, seed)
     }
@@ -34,6 +36,7 @@ impl Splits {
     /// A digits file of the same format at `path`: a clear error naming the
     /// file and line of a malformed row (wrong length, a pixel that is not
     /// an integer from 0 to 16, NaN included, a label outside 0 to 9).
+    #[cfg(feature = "book")]
     pub fn load_from(path: &Path, seed: u64) -> Result<Splits> {
         Splits::of(&Digits::load_from(path)?, seed)
     }

@@ -1,6 +1,11 @@
 //! The experiments behind the chapter's report and figures, each run once
 //! per [`Settings`] and shared between the two.
 
+// Without the `book` feature (a page) the runners that read the data files
+// are gone, and some of their helpers with them.
+#![cfg_attr(not(feature = "book"), allow(dead_code, unused_imports))]
+
+use book_support::progress::Progress;
 use crate::ablation::{Ablation, Row, ablate, removals};
 use crate::calibration::{Calibrated, ece_drop_se};
 use crate::certify::{Constrained, Robustness, audit};
@@ -18,17 +23,18 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 /// are written only with `--figures-dir`. A bad value is a clap error: a
 /// message and exit status 2. A malformed `--data` file stops the run with
 /// the file and line of the first bad row (exit status 1).
-#[derive(clap::Args, Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "book", derive(clap::Args))]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     /// Offset added (wrapping) to every seed (0 reproduces the book).
-    #[arg(long, default_value_t = 0)]
+    #[cfg_attr(feature = "book", arg(long, default_value_t = 0))]
     pub seed: u64,
     /// Seeds per row of the ablation: 2 to 32.
-    #[arg(long, default_value_t = BOOK_SEEDS, value_parser = parse_seeds)]
+    #[cfg_attr(feature = "book", arg(long, default_value_t = BOOK_SEEDS, value_parser = parse_seeds))]
     pub seeds: usize,
     /// A digits file in the shipped format (64 pixels from 0 to 16 and a
     /// label from 0 to 9 per line) instead of `data/digits/digits.csv`.
-    #[arg(long, value_name = "FILE")]
+    #[cfg_attr(feature = "book", arg(long, value_name = "FILE"))]
     pub data: Option<PathBuf>,
 }
 
@@ -43,6 +49,7 @@ impl Default for Settings {
 }
 
 /// `--seeds`: a whole number from 2 to 32.
+#[cfg(feature = "book")]
 fn parse_seeds(text: &str) -> std::result::Result<usize, String> {
     book_support::cli::whole_number_in(text, 2..=32, "seeds")
 }
@@ -88,6 +95,7 @@ impl Settings {
 }
 
 /// The splits of the settings' data.
+#[cfg(feature = "book")]
 pub fn splits(s: &Settings) -> Result<Splits> {
     static CACHE: Cache<Settings, Splits> = Cache::new();
     CACHE.get_or_compute(s, || match &s.data {
@@ -97,6 +105,7 @@ pub fn splits(s: &Settings) -> Result<Splits> {
 }
 
 /// The weight decay chosen on validation from [`GRID`].
+#[cfg(feature = "book")]
 pub fn tuning(s: &Settings) -> Result<Tuning> {
     static CACHE: Cache<Settings, Tuning> = Cache::new();
     CACHE.get_or_compute(s, || {
@@ -108,6 +117,7 @@ pub fn tuning(s: &Settings) -> Result<Tuning> {
 
 /// One row of the ablation: the full recipe less `removed`, over the
 /// settings' seeds.
+#[cfg(feature = "book")]
 pub fn ablation_row(s: &Settings, removed: &[Rule], progress: &(dyn Fn() + Sync)) -> Result<Row> {
     static CACHE: Cache<(Settings, Vec<Rule>), Row> = Cache::new();
     CACHE.get_or_compute(&(s.clone(), removed.to_vec()), || {
@@ -124,13 +134,13 @@ pub fn ablation_row(s: &Settings, removed: &[Rule], progress: &(dyn Fn() + Sync)
 }
 
 /// Every row of the ablation, with a progress bar on a terminal.
+#[cfg(feature = "book")]
 pub fn ablation(s: &Settings) -> Result<Ablation> {
     let rows = removals();
-    let bar = indicatif::ProgressBar::new((s.seeds * rows.len()) as u64);
-    bar.set_message("ablation runs");
-    let done = || bar.inc(1);
+    let bar = Progress::new((s.seeds * rows.len()) as u64, "ablation runs");
+    let done = || bar.inc();
     let rows: Result<Vec<Row>> = rows.iter().map(|r| ablation_row(s, r, &done)).collect();
-    bar.finish_and_clear();
+    bar.finish();
     Ok(Ablation {
         lambda: tuning(s)?.lambda,
         rows: rows?,
@@ -140,6 +150,7 @@ pub fn ablation(s: &Settings) -> Result<Ablation> {
 /// The difference quotients of the validation loss in λ (at the tuned λ,
 /// first seed) for each training of [`QUOTIENT_RUNS`], one per relative
 /// step of [`RELATIVE_STEPS`].
+#[cfg(feature = "book")]
 pub fn quotients(s: &Settings) -> Result<Vec<Vec<f64>>> {
     static CACHE: Cache<Settings, Vec<Vec<f64>>> = Cache::new();
     CACHE.get_or_compute(s, || {
@@ -168,6 +179,7 @@ pub fn quotients(s: &Settings) -> Result<Vec<Vec<f64>>> {
 }
 
 /// The audit of each network of [`BOUNDS`] on the test split.
+#[cfg(feature = "book")]
 pub fn robustness(s: &Settings) -> Result<Vec<Robustness>> {
     static CACHE: Cache<Settings, Vec<Robustness>> = Cache::new();
     CACHE.get_or_compute(s, || {
@@ -206,6 +218,7 @@ pub struct Calibration {
 pub const RESAMPLES: usize = 1000;
 
 /// The calibration experiment.
+#[cfg(feature = "book")]
 pub fn calibration(s: &Settings) -> Result<Calibration> {
     static CACHE: Cache<Settings, Calibration> = Cache::new();
     CACHE.get_or_compute(s, || {

@@ -10,6 +10,7 @@ pub mod data;
 pub mod decay;
 pub mod exercises;
 pub mod experiments;
+#[cfg(feature = "book")]
 pub mod figures;
 pub mod recipe;
 
@@ -24,15 +25,20 @@ pub use experiments::Settings;
 pub use nalgebra::{DMatrix, DVector};
 pub use recipe::*;
 
+#[cfg(feature = "book")]
 use book_support::Figure;
+#[cfg(feature = "book")]
 use std::error::Error;
+#[cfg(feature = "book")]
 use std::fmt::Write;
 
 /// The chapter, as the runner and its command line (`--seed`, `--seeds`,
 /// `--data`) see it.
+#[cfg(feature = "book")]
 pub const CHAPTER: book_support::cli::Chapter =
     book_support::cli::Chapter::with_settings::<Settings>("ch10-trustworthy");
 
+#[cfg(feature = "book")]
 impl book_support::cli::Settings for Settings {
     fn report(&self) -> Result<String, Box<dyn Error>> {
         report_with(self)
@@ -43,6 +49,7 @@ impl book_support::cli::Settings for Settings {
 }
 
 /// The chapter's headline results for the given settings.
+#[cfg(feature = "book")]
 pub fn report_with(s: &Settings) -> Result<String, Box<dyn Error>> {
     let mut out = String::new();
     let tuning = experiments::tuning(s)?;
