@@ -3,10 +3,9 @@
 //! their losses drawn as they go.
 
 use crate::{Control, Input, Live, Readout, Series, Style, View, Widget};
-use ch03_backprop::{Optimizer, Trainer};
+use ch03_backprop::Trainer;
 use ch05_residual::{
-    Body, BranchScale, DMatrix, DepthSetup, EngineError, Loss, Piece, constant_loss, network,
-    sine_task,
+    Body, BranchScale, DMatrix, DepthSetup, EngineError, Piece, constant_loss, sine_task,
 };
 
 pub const PLAIN_VS_RESIDUAL: Widget = Widget {
@@ -74,8 +73,8 @@ struct Side {
 }
 
 impl Side {
-    /// The network and optimizer of `DepthSetup::run`: weights drawn from
-    /// `seed + depth`, gradient descent with momentum and clipping.
+    /// The chapter's `DepthSetup::trainer`: the network and optimizer of
+    /// its runs, before the first step.
     fn new(
         setup: &DepthSetup,
         body: Body,
@@ -84,13 +83,7 @@ impl Side {
         (x, y): (&DMatrix<f64>, &DMatrix<f64>),
     ) -> Result<Side, String> {
         let text = |e: EngineError| e.to_string();
-        let mut rng = book_support::seeded(setup.seed.wrapping_add(depth as u64));
-        let net = network(body, setup.width, setup.width, depth, 1, &mut rng).map_err(text)?;
-        let optimizer = Optimizer::gd(setup.eta)
-            .and_then(|o| o.with_momentum(setup.momentum))
-            .and_then(|o| o.with_clip(setup.clip))
-            .map_err(text)?;
-        let mut trainer = Trainer::new(net, Loss::Mse, optimizer);
+        let mut trainer = setup.trainer(body, depth).map_err(|e| e.to_string())?;
         let initial = trainer.loss(x, y).map_err(text)?;
         Ok(Side {
             name,

@@ -133,7 +133,7 @@ fn workspace_dependencies(manifest: &str, members: &[&str]) -> Vec<String> {
 fn chapters_depend_only_on_earlier_chapters() {
     let slugs = summary_chapters();
     let mut members: Vec<&str> = slugs.iter().map(String::as_str).collect();
-    members.extend(["book-support", "black-box"]);
+    members.extend(["book-support", "black-box", "black-box-live"]);
     for (i, slug) in slugs.iter().enumerate() {
         let manifest =
             std::fs::read_to_string(root().join(format!("chapters/{slug}/Cargo.toml"))).unwrap();
@@ -144,6 +144,18 @@ fn chapters_depend_only_on_earlier_chapters() {
                  earlier chapters and book-support"
             );
         }
+    }
+}
+
+/// The live experiments build every chapter as a page needs it: without
+/// the `book` feature (no command line, figures, threads or files).
+#[test]
+fn the_live_crate_takes_every_chapter_without_its_book_feature() {
+    let manifest: toml::Table = std::fs::read_to_string(root().join("live/Cargo.toml")).unwrap().parse().unwrap();
+    let deps = manifest["dependencies"].as_table().unwrap();
+    for slug in summary_chapters().iter().map(String::as_str).chain(["book-support"]) {
+        let dep = deps.get(slug).and_then(|d| d.as_table()).unwrap_or_else(|| panic!("live/ lacks {slug}"));
+        assert_eq!(dep.get("default-features").and_then(|v| v.as_bool()), Some(false), "live/ takes {slug} with its default features");
     }
 }
 

@@ -1,7 +1,7 @@
 //! Training plain and residual networks: a synthetic regression task at
 //! depths 10 to 1,000, and a classifier of the 8×8 handwritten digits.
 
-use crate::nets::{Body, Net, network};
+use crate::nets::{Body, Net, Piece, network};
 use crate::stochastic::{Gates, Survival, draw_gates, evaluation_gates};
 use book_support::data::Digits;
 use ch03_backprop::{EngineError, Loss, Optimizer, Run, Trainer, Workspace, normal};
@@ -62,12 +62,19 @@ impl DepthSetup {
     /// engine error.
     pub fn run(&self, body: Body, depth: usize) -> Result<Run> {
         let (x, y) = sine_task(self.width, self.points, self.seed);
+        Ok(self.trainer(body, depth)?.run(&x, &y, self.steps, |_| {})?)
+    }
+
+    /// The network and optimizer of [`DepthSetup::run`] before its first
+    /// step (a page advances it a few steps at a time). Errors: those of
+    /// [`DepthSetup::run`].
+    pub fn trainer(&self, body: Body, depth: usize) -> Result<Trainer<Piece>> {
         let mut rng = book_support::seeded(self.seed.wrapping_add(depth as u64));
         let net = network(body, self.width, self.width, depth, 1, &mut rng)?;
         let optimizer = Optimizer::gd(self.eta)?
             .with_momentum(self.momentum)?
             .with_clip(self.clip)?;
-        Ok(Trainer::new(net, Loss::Mse, optimizer).run(&x, &y, self.steps, |_| {})?)
+        Ok(Trainer::new(net, Loss::Mse, optimizer))
     }
 }
 // ANCHOR_END: depth_setup
