@@ -10,9 +10,11 @@ pub mod html;
 pub mod ledger;
 pub mod lint;
 pub mod live;
+pub mod po;
 pub mod preprocess;
 pub mod serve;
 pub mod summary;
+pub mod translation;
 
 use book_support::cli::Chapter;
 use std::path::{Path, PathBuf};

@@ -41,8 +41,25 @@ const REFERENCE_WORDS: &[&str] = &[
     "pages",
 ];
 
-/// Words that continue a list of references ("chapters 3 and 4", "3 to 7").
-const CONNECTORS: &[&str] = &["and", "or", "to", ",", "–", "-", "&"];
+/// Words that continue a list of references ("chapters 3 and 4", "3 to 7",
+/// "第 3、4 章", "图 2 和图 3").
+const CONNECTORS: &[&str] = &["and", "or", "to", ",", "–", "-", "&", "、", "，", "和", "或", "至", "到", "与", "及"];
+
+/// Chinese words after which a number is a reference ("图 2", "练习 4"): a
+/// run of Chinese text counts when it ends with one.
+const CHINESE_REFERENCE_WORDS: &[&str] = &[
+    "章", "节", "图", "练习", "习题", "公式", "式", "表", "附录", "定理", "引理", "步", "行", "页",
+];
+
+/// What may follow "第 N" for it to be a reference ("第 3 章", "第 2 节").
+const CHINESE_ORDINAL_UNITS: &[&str] = &["章", "节", "部分", "步", "题", "行", "页", "版"];
+
+/// Whether `c` is written in Chinese (or Japanese) script: such a character
+/// is a word of its own for the lint, so a digit beside it is not part of a
+/// word ("共37层" has a bare number; "f64" has none).
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF)
+}
 
 /// Lints one markdown text; returns every bare number with its line.
 pub fn lint(text: &str) -> Vec<Finding> {
@@ -63,7 +80,11 @@ pub fn lint(text: &str) -> Vec<Finding> {
                 let title = raw[level..].trim().to_ascii_lowercase();
                 match in_references {
                     Some(l) if level > l => {}
-                    _ => in_references = title.starts_with("references").then_some(level),
+                    _ => {
+                        in_references = (title.starts_with("references")
+                            || title.starts_with("参考文献"))
+                        .then_some(level)
+                    }
                 }
             }
             if in_references.is_some() {
@@ -116,14 +137,24 @@ fn tokens(line: &str) -> Vec<Token<'_>> {
         if c.is_whitespace() {
             continue;
         }
-        if c.is_alphanumeric() || c == '_' {
+        if is_cjk(c) {
+            let mut end = start + c.len_utf8();
+            while let Some(&(i, d)) = chars.peek() {
+                if !is_cjk(d) {
+                    break;
+                }
+                end = i + d.len_utf8();
+                chars.next();
+            }
+            out.push(Token::Word(&line[start..end]));
+        } else if c.is_alphanumeric() || c == '_' {
             let mut end = start + c.len_utf8();
             let mut all_digits = c.is_ascii_digit();
             while let Some(&(i, d)) = chars.peek() {
                 let decimal_point = (d == '.' || d == ',')
                     && all_digits
                     && line[i + 1..].starts_with(|n: char| n.is_ascii_digit());
-                if d.is_alphanumeric() || d == '_' || decimal_point {
+                if (d.is_alphanumeric() && !is_cjk(d)) || d == '_' || decimal_point {
                     all_digits &= d.is_ascii_digit() || decimal_point;
                     end = i + d.len_utf8();
                     chars.next();
@@ -153,13 +184,35 @@ fn bare_numbers(line: &str, at_line_start: bool) -> Vec<String> {
     let toks = tokens(line);
     let mut bare = Vec::new();
     let mut in_reference = false;
+    // Numbers after "第", exempt only if a unit such as "章" follows them.
+    let mut ordinal: Option<Vec<String>> = None;
     for (i, tok) in toks.iter().enumerate() {
         match tok {
             Token::Word(w) => {
+                if let Some(pending) = ordinal.take() {
+                    let connector = CONNECTORS.contains(w);
+                    if connector {
+                        ordinal = Some(pending);
+                    } else if !CHINESE_ORDINAL_UNITS.iter().any(|u| w.starts_with(u)) {
+                        bare.extend(pending);
+                    }
+                }
+                let chinese = w.chars().next().is_some_and(is_cjk);
+                if chinese && w.ends_with('第') && !CONNECTORS.contains(w) {
+                    ordinal = Some(Vec::new());
+                }
                 in_reference = REFERENCE_WORDS.contains(&w.to_lowercase().as_str())
+                    || (chinese && CHINESE_REFERENCE_WORDS.iter().any(|r| w.ends_with(r)))
                     || (in_reference && CONNECTORS.contains(w))
             }
             Token::Symbol(s) => {
+                if let Some(pending) = ordinal.take() {
+                    if CONNECTORS.contains(s) {
+                        ordinal = Some(pending);
+                    } else {
+                        bare.extend(pending);
+                    }
+                }
                 in_reference = (in_reference && CONNECTORS.contains(s)) || *s == "§"
             }
             Token::Number(n) => {
@@ -167,12 +220,15 @@ fn bare_numbers(line: &str, at_line_start: bool) -> Vec<String> {
                     && i == 0
                     && matches!(toks.get(1), Some(Token::Symbol(".") | Token::Symbol(")")));
                 let reference = in_reference || (i > 0 && toks[i - 1] == Token::Symbol("#"));
-                if !(list_marker || reference || is_year(n)) {
+                if let Some(pending) = &mut ordinal {
+                    pending.push(n.to_string());
+                } else if !(list_marker || reference || is_year(n)) {
                     bare.push(n.to_string());
                 }
             }
         }
     }
+    bare.extend(ordinal.into_iter().flatten());
     bare
 }
 
@@ -252,6 +308,30 @@ mod tests {
                 .collect::<Vec<_>>(),
             [(7, "6")]
         );
+    }
+
+    #[test]
+    fn a_digit_beside_chinese_is_a_bare_number() {
+        assert_eq!(numbers("共37层，宽度 64 的网络"), ["37", "64"]);
+        assert_eq!(numbers("误差约为0.5。"), ["0.5"]);
+        assert!(numbers("用 f64 计算，见 L2 范数").is_empty());
+    }
+
+    #[test]
+    fn chinese_references_and_years_are_exempt() {
+        let text = "见第3章、第 3、4 章和第 2 至 5 节，图2 和图 3，练习 4，公式2，表 1，He 等人（2016）与 2015 年。";
+        assert!(numbers(text).is_empty(), "{:?}", numbers(text));
+    }
+
+    #[test]
+    fn an_ordinal_that_is_not_a_reference_is_bare() {
+        assert_eq!(numbers("第 37 层的梯度"), ["37"]);
+        assert_eq!(numbers("排在第 2"), ["2"]);
+    }
+
+    #[test]
+    fn the_chinese_references_section_is_exempt() {
+        assert_eq!(numbers("## 参考文献\n\nCybenko, G. 2(4), 303–314.\n## 下一节\n共 6 个\n"), ["6"]);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! needs on a fresh machine: runs every chapter (headline results and
 //! figures), then builds the book into `book/`.
 
-use black_box::{CHAPTERS, browser, browser_suite, build, html, ledger, lint, live, root, serve};
+use black_box::{CHAPTERS, browser, browser_suite, build, html, ledger, lint, live, root, serve, translation};
 use book_support::cli::{Output, report_exit, write_figures};
 use clap::{Parser, Subcommand};
 use std::error::Error;
@@ -56,6 +56,15 @@ enum Command {
         /// The built book (default: book/).
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+    },
+    /// Bring every translation's catalogs (po/<language>/) up to date with
+    /// the English pages, keeping every translation, and say how far each
+    /// page is translated.
+    Translations {
+        /// Only check: list every untranslated, fuzzy, stale or invalid
+        /// entry and every bare number in the translations; write nothing.
+        #[arg(long)]
+        check: bool,
     },
     /// Serve the built book on localhost.
     Serve {
@@ -150,6 +159,28 @@ fn run(command: Command) -> Result<(), Box<dyn Error>> {
             );
             if !outcome.failures.is_empty() {
                 return Err("browser checks failed".into());
+            }
+        }
+        Command::Translations { check: true } => {
+            let mut problems = Vec::new();
+            for edition in translation::TRANSLATIONS {
+                problems.extend(translation::problems(&root, edition)?);
+            }
+            fail_on(problems, "translations")?;
+            println!("translations: every page is translated and current");
+        }
+        Command::Translations { check: false } => {
+            for edition in translation::TRANSLATIONS {
+                let pages = translation::update(&root, edition)?;
+                for (page, p) in &pages {
+                    println!(
+                        "{}: {} translated, {} fuzzy, {} untranslated",
+                        translation::catalog_path(Path::new(""), edition, page).display(),
+                        p.translated,
+                        p.fuzzy,
+                        p.untranslated
+                    );
+                }
             }
         }
         Command::Serve { port, dir } => serve::serve(&dir.unwrap_or_else(book_dir), port)?,

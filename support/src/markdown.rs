@@ -48,7 +48,7 @@ pub struct Span<'a> {
 
 /// The extensions mdBook turns on (`mdbook-markdown`), plus math, so the
 /// blocks found here are the blocks mdBook renders.
-fn options() -> Options {
+pub fn options() -> Options {
     Options::ENABLE_TABLES
         | Options::ENABLE_FOOTNOTES
         | Options::ENABLE_STRIKETHROUGH
