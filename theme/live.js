@@ -10,12 +10,30 @@
 
   const SVG = "http://www.w3.org/2000/svg";
 
+  // A translated edition gives each widget its texts (po/<code>/live.po) in
+  // data-words: fixed texts by their English, texts the module writes by
+  // their template, numbers taken out and put back in order (the rule of
+  // tool/translation.rs's template_of). Without a translation, English.
+  const NUMBER = /[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?/g;
+  function translator(fig) {
+    const words = fig.dataset.words ? JSON.parse(fig.dataset.words) : {};
+    return (text) => {
+      if (words[text] !== undefined) return words[text];
+      const numbers = text.match(NUMBER) || [];
+      const template = words[text.replace(NUMBER, "{}")];
+      if (template === undefined) return text;
+      let k = 0;
+      return template.replace(/\{\}/g, () => numbers[k++] ?? "");
+    };
+  }
+
   function fail(why) {
     for (const fig of figures) {
+      const tr = translator(fig);
       fig.classList.add("failed");
       fig.dataset.state = "failed";
       fig.querySelector(".live-why").textContent =
-        why + " This is the book's figure at its settings.";
+        tr(why) + " " + tr("This is the book's figure at its settings.");
       fig.querySelector(".live-note").textContent = "";
     }
   }
@@ -132,6 +150,7 @@
       const inputs = Array.from(fig.querySelectorAll(".live-controls input, .live-controls select"));
       const readouts = Array.from(fig.querySelectorAll(".live-readouts dd"));
       const note = fig.querySelector(".live-note");
+      const tr = translator(fig);
       let generation = 0, pending = false;
       const atBook = () => inputs.every((i) => Number(i.value) === Number(i.dataset.book));
       const show = (frame, started, first) => {
@@ -143,7 +162,7 @@
         draw(fig, frame.series.map((s) => {
           const p = [];
           for (let k = 0; k < s.points.length; k += 2) p.push([num(s.points[k]), num(s.points[k + 1])]);
-          return { label: s.label, style: s.style, points: p };
+          return { label: tr(s.label), style: s.style, points: p };
         }));
         const book = atBook();
         frame.values.forEach((raw, k) => {
@@ -155,12 +174,12 @@
             mark.className = "claim-mark";
             mark.href = dd.dataset.ledger;
             mark.textContent = "✓";
-            mark.title = `The book's claim ${dd.dataset.claim}, checked by cargo test`;
-            mark.setAttribute("aria-label", `claim ${dd.dataset.claim} in the ledger`);
+            mark.title = tr("The book's claim {id}, checked by cargo test").replace("{id}", dd.dataset.claim);
+            mark.setAttribute("aria-label", tr("claim {id} in the ledger").replace("{id}", dd.dataset.claim));
             dd.appendChild(mark);
           }
         });
-        note.textContent = frame.note;
+        note.textContent = tr(frame.note);
         // How long the reader waited for the first frame after a change
         // (the browser suite reports it).
         if (first) fig.dataset.firstMs = (performance.now() - started).toFixed(1);
@@ -170,7 +189,7 @@
       // the page.
       const guarded = (f) => {
         try { return f(); } catch (e) {
-          note.textContent = `The experiment stopped: ${e}.`;
+          note.textContent = tr("The experiment stopped: {error}.").replace("{error}", e);
           fig.dataset.state = "error";
           return null;
         }

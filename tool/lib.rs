@@ -12,6 +12,7 @@ pub mod lint;
 pub mod live;
 pub mod po;
 pub mod preprocess;
+pub mod search;
 pub mod serve;
 pub mod summary;
 pub mod translation;

@@ -6,6 +6,7 @@
 //! runs from `file://`, where pages may not fetch files). `theme/live.js`
 //! loads it on every page that has a widget.
 
+use crate::translation::Strings;
 use anyhow::{Context, bail};
 use black_box_live::{Input, Widget};
 use std::fmt::Write as _;
@@ -18,6 +19,109 @@ pub const TARGET: &str = "wasm32-unknown-unknown";
 /// Where the module goes in the built book, relative to its root.
 pub const GLUE: &str = "live/wasm.js";
 
+/// The fixed texts of every widget's HTML, beside each widget's own
+/// (caption, labels, choices): messages of each translation's `live.po`.
+pub const STRINGS: &[&str] = &[
+    "Live",
+    "Book settings",
+    "Loading the live experiment…",
+    "The book's figure at its settings",
+    "The live experiment could not start here; this is the book's figure at its settings.",
+    // Written by theme/live.js.
+    "This is the book's figure at its settings.",
+    "The live experiments' module (live/wasm.js) is missing from this copy of the book.",
+    "This copy of the book was built without its live experiments (run `cargo run --release` with the wasm32-unknown-unknown target).",
+    "This browser does not run WebAssembly.",
+    "The book's claim {id}, checked by cargo test",
+    "claim {id} in the ledger",
+    "The experiment stopped: {error}.",
+];
+
+/// Every text of the widgets' HTML that a translation translates.
+pub fn messages() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = STRINGS.to_vec();
+    for w in black_box_live::WIDGETS {
+        out.extend([w.caption, w.x_label, w.y_label]);
+        for c in w.controls {
+            out.push(c.label);
+            if let Input::Choice(options) = c.input {
+                out.extend(options.iter().copied());
+            }
+        }
+        out.extend(w.readouts.iter().map(|r| r.label));
+    }
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|s| crate::translation::has_words(s) && seen.insert(*s));
+    out
+}
+
+/// The templates ([`crate::translation::template_of`]) of the texts the
+/// widgets write while they run (notes under the chart, series labels), as
+/// seen in whole runs at the book's settings, at each option of each
+/// choice and at both ends of each range (one control moved at a time):
+/// the page translates them through `live.po` as they come.
+pub fn runtime_messages() -> Result<Vec<String>, String> {
+    let mut jobs: Vec<(&'static Widget, Vec<f64>)> = Vec::new();
+    for w in black_box_live::WIDGETS {
+        let book = w.book_settings();
+        jobs.push((w, book.clone()));
+        for (i, c) in w.controls.iter().enumerate() {
+            let values: Vec<f64> = match c.input {
+                Input::Choice(options) => (0..options.len()).map(|k| k as f64).collect(),
+                Input::Range { min, max, .. } => vec![min, max],
+            };
+            for value in values {
+                let mut v = book.clone();
+                v[i] = value;
+                if v != book {
+                    jobs.push((w, v));
+                }
+            }
+        }
+    }
+    // The runs are independent and some take a second: spread them over
+    // the cores, then merge in job order so the list is deterministic.
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = jobs.len().div_ceil(threads);
+    let texts: Vec<Result<Vec<String>, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(|(w, v)| run_texts(w, v)).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("a widget run panicked")).collect()
+    });
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for text in texts {
+        for template in text? {
+            if seen.insert(template.clone()) {
+                out.push(template);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The templates of the texts one whole run of `w` at `values` writes.
+fn run_texts(w: &Widget, values: &[f64]) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut run = w.begin(values)?;
+    for _ in 0..100_000 {
+        let view = run.advance()?;
+        let texts = std::iter::once(view.note.as_str()).chain(view.series.iter().map(|s| s.label.as_str()));
+        for text in texts {
+            let template = crate::translation::template_of(text).0;
+            if crate::translation::has_words(&template) && !out.contains(&template) {
+                out.push(template);
+            }
+        }
+        if view.done {
+            return Ok(out);
+        }
+    }
+    Err(format!("{} did not finish", w.id))
+}
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -27,7 +131,8 @@ fn escape(text: &str) -> String {
 
 /// The HTML of widget `id` on `page` (relative to `src/`); `to_root` leads
 /// from the page to the book's root.
-pub fn widget_html(id: &str, page: &Path, to_root: &str) -> anyhow::Result<String> {
+pub fn widget_html(id: &str, page: &Path, to_root: &str, words: &Strings) -> anyhow::Result<String> {
+    let t = |s: &str| escape(words.get(s));
     let id = id.trim();
     let Some((index, w)) = Widget::find(id) else {
         bail!("`{{{{#live {id}}}}}`: no such widget in live/src/lib.rs's WIDGETS");
@@ -40,16 +145,18 @@ pub fn widget_html(id: &str, page: &Path, to_root: &str) -> anyhow::Result<Strin
     let _ = write!(
         out,
         "<figure class=\"live\" id=\"live-{id}\" data-widget=\"{id}\" data-index=\"{index}\" \
-         data-log-x=\"{}\" data-log-y=\"{}\" data-glue=\"{to_root}{GLUE}\">\n\
-         <figcaption><span class=\"live-badge\">Live</span> {}</figcaption>\n\
+         data-log-x=\"{}\" data-log-y=\"{}\" data-glue=\"{to_root}{GLUE}\"{words}>\n\
+         <figcaption><span class=\"live-badge\">{}</span> {}</figcaption>\n\
          <div class=\"live-controls\">\n",
         w.log_x,
         w.log_y,
-        escape(w.caption),
+        t("Live"),
+        t(w.caption),
+        words = if words.is_empty() { String::new() } else { format!(" data-words=\"{}\"", escape(&words.to_json())) },
     );
     for c in w.controls {
         let control_id = format!("live-{id}-{}", c.name);
-        let _ = write!(out, "<div class=\"live-control\"><label for=\"{control_id}\">{}</label>", escape(c.label));
+        let _ = write!(out, "<div class=\"live-control\"><label for=\"{control_id}\">{}</label>", t(c.label));
         match c.input {
             Input::Range { min, max, step } => {
                 let _ = write!(
@@ -65,20 +172,20 @@ pub fn widget_html(id: &str, page: &Path, to_root: &str) -> anyhow::Result<Strin
                 let _ = write!(out, "<select id=\"{control_id}\" name=\"{}\" data-book=\"{}\" disabled>", c.name, c.book);
                 for (i, option) in options.iter().enumerate() {
                     let selected = if i as f64 == c.book { " selected" } else { "" };
-                    let _ = write!(out, "<option value=\"{i}\"{selected}>{}</option>", escape(option));
+                    let _ = write!(out, "<option value=\"{i}\"{selected}>{}</option>", t(option));
                 }
                 out.push_str("</select>");
             }
         }
         out.push_str("</div>\n");
     }
-    out.push_str("<button type=\"button\" class=\"live-reset\" disabled>Book settings</button>\n</div>\n");
+    let _ = write!(out, "<button type=\"button\" class=\"live-reset\" disabled>{}</button>\n</div>\n", t("Book settings"));
     let _ = writeln!(
         out,
         "<div class=\"live-chart\" role=\"img\" aria-label=\"{}\" data-x-label=\"{}\" data-y-label=\"{}\"></div>",
-        escape(w.caption),
-        escape(w.x_label),
-        escape(w.y_label),
+        t(w.caption),
+        t(w.x_label),
+        t(w.y_label),
     );
     out.push_str("<dl class=\"live-readouts\">");
     for r in w.readouts {
@@ -88,14 +195,19 @@ pub fn widget_html(id: &str, page: &Path, to_root: &str) -> anyhow::Result<Strin
             ),
             None => String::new(),
         };
-        let _ = write!(out, "<div><dt>{}</dt><dd{claim}>…</dd></div>", escape(r.label));
+        let _ = write!(out, "<div><dt>{}</dt><dd{claim}>…</dd></div>", t(r.label));
     }
-    out.push_str("</dl>\n<p class=\"live-note\" aria-live=\"polite\">Loading the live experiment…</p>\n");
     let _ = write!(
         out,
-        "<div class=\"live-fallback\"><img src=\"{to_root}{figure}\" alt=\"The book's figure at its settings\">\
-         <p class=\"live-why\">The live experiment could not start here; this is the book's figure at \
-         its settings.</p></div>\n</figure>",
+        "</dl>\n<p class=\"live-note\" aria-live=\"polite\">{}</p>\n",
+        t("Loading the live experiment…")
+    );
+    let _ = write!(
+        out,
+        "<div class=\"live-fallback\"><img src=\"{to_root}{figure}\" alt=\"{}\">\
+         <p class=\"live-why\">{}</p></div>\n</figure>",
+        t("The book's figure at its settings"),
+        t("The live experiment could not start here; this is the book's figure at its settings."),
         figure = w.figure,
     );
     Ok(out)
@@ -190,7 +302,7 @@ mod tests {
     fn a_widget_renders_labelled_controls_at_the_book_settings_and_a_fallback() {
         let w = &black_box_live::WIDGETS[0];
         let page = PathBuf::from(format!("{}-x.md", &w.id[..4]));
-        let html = widget_html(w.id, &page, "").unwrap();
+        let html = widget_html(w.id, &page, "", &Strings::default()).unwrap();
         for c in w.controls {
             let id = format!("live-{}-{}", w.id, c.name);
             assert!(html.contains(&format!("<label for=\"{id}\">")), "{html}");
@@ -203,9 +315,9 @@ mod tests {
 
     #[test]
     fn unknown_widgets_and_widgets_of_another_chapter_are_errors() {
-        assert!(widget_html("ch01-nothing", Path::new("ch01-x.md"), "").is_err());
+        assert!(widget_html("ch01-nothing", Path::new("ch01-x.md"), "", &Strings::default()).is_err());
         let w = &black_box_live::WIDGETS[0];
-        let err = widget_html(w.id, Path::new("ch99-x.md"), "").unwrap_err();
+        let err = widget_html(w.id, Path::new("ch99-x.md"), "", &Strings::default()).unwrap_err();
         assert!(err.to_string().contains("belongs to chapter"), "{err}");
     }
 }

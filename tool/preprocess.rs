@@ -11,6 +11,8 @@ use book_support::markdown::{self, Kind};
 use mdbook_preprocessor::book::{Book, BookItem};
 use mdbook_preprocessor::errors::Result;
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
+use crate::translation::{self, ENGLISH, Edition, Strings};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -20,9 +22,92 @@ pub const LEDGER_PAGE: &str = "appendix/ledger.md";
 /// Directives that mdBook's own `links` preprocessor expands after us.
 const MDBOOK_DIRECTIVES: &[&str] = &["include", "rustdoc_include", "playground", "title"];
 
-/// The preprocessor; `root` is the book's root folder.
+/// The preprocessor of one edition; `root` is the book's root folder.
 pub struct BookPreprocessor {
     pub root: PathBuf,
+    pub edition: Edition,
+}
+
+/// The interface texts the build writes into pages: the messages of each
+/// translation's `interface.po` (with the book's title and part titles).
+pub const INTERFACE: &[&str] = &[
+    "Claim {id}: checked by cargo test, {how}",
+    "exactly",
+    "as a bound: {claim}",
+    "to {rule}",
+    "claim {id} in the ledger",
+    "Show the code:",
+    "Declared in {file}; lines of that file.",
+    "claim",
+    "value",
+    "tolerance",
+    "declared",
+    "checked by",
+    "bound",
+    "No claims are declared yet.",
+    "This page in other languages",
+    // mdBook's own interface, which its page template writes in English;
+    // theme/edition.js puts these in.
+    "Search this book ...",
+    "Search (`/`)",
+    "Toggle Searchbar",
+    "Toggle Table of Contents",
+    "Table of contents",
+    "Change theme",
+    "Themes",
+    "Print this book",
+    "Previous chapter",
+    "Next chapter",
+    "Page navigation",
+    "Auto",
+    "Light",
+    "Keyboard shortcuts",
+    "{count} search results for '{term}':",
+    "No search results for '{term}'.",
+];
+
+/// What a page of one edition is written with: its interface texts and,
+/// in a translation, the titles of the pages (for the ledger's headings).
+pub struct Words {
+    pub edition: Edition,
+    pub interface: Strings,
+    pub live: Strings,
+    titles: HashMap<String, String>,
+}
+
+impl Words {
+    /// The English edition's words: the texts as written.
+    pub fn english() -> Words {
+        Words {
+            edition: ENGLISH,
+            interface: Strings::default(),
+            live: Strings::default(),
+            titles: HashMap::new(),
+        }
+    }
+
+    /// The words of `edition`, from its catalogs under `root/po/`.
+    pub fn load(root: &Path, edition: Edition) -> anyhow::Result<Words> {
+        let mut titles = HashMap::new();
+        if edition != ENGLISH {
+            for page in translation::pages(root)? {
+                if let Some(title) = translation::translate_page(root, &edition, &page)?.title {
+                    titles.insert(page.display().to_string(), title);
+                }
+            }
+        }
+        Ok(Words {
+            edition,
+            interface: Strings::load(root, &edition, "interface")?,
+            live: Strings::load(root, &edition, "live")?,
+            titles,
+        })
+    }
+
+    /// The title of `page` in this edition (`english` in the English one).
+    fn title<'a>(&'a self, page: &str, english: &'a str) -> &'a str {
+        self.titles.get(page).map_or(english, String::as_str)
+    }
 }
 
 impl Preprocessor for BookPreprocessor {
@@ -35,10 +120,18 @@ impl Preprocessor for BookPreprocessor {
         if let Some(problem) = ledger.errors.first() {
             bail!("{problem}");
         }
+        let words = Words::load(&self.root, self.edition)?;
+        let translated = self.edition != ENGLISH;
         let mut failure = None;
+        let mut untranslated = 0;
         book.for_each_mut(|item| {
-            let BookItem::Chapter(chapter) = item else {
-                return;
+            let chapter = match item {
+                BookItem::PartTitle(title) => {
+                    *title = words.interface.get(title).to_string();
+                    return;
+                }
+                BookItem::Chapter(chapter) => chapter,
+                BookItem::Separator => return,
             };
             let Some(path) = chapter.source_path.clone().or_else(|| chapter.path.clone()) else {
                 return;
@@ -46,11 +139,34 @@ impl Preprocessor for BookPreprocessor {
             if failure.is_some() {
                 return;
             }
-            match expand(&chapter.content, &path, &self.root, &ledger) {
-                Ok(content) => chapter.content = content,
+            let mut content = std::mem::take(&mut chapter.content);
+            if translated {
+                let catalog = translation::catalog_path(&self.root, &self.edition, &path);
+                match translation::load(&catalog) {
+                    Ok(entries) => {
+                        let t = translation::translate(&content, &entries);
+                        untranslated += t.problems.len();
+                        if let Some(title) = t.title {
+                            chapter.name = title;
+                        }
+                        content = t.text;
+                    }
+                    Err(e) => failure = Some(e),
+                }
+            }
+            let switch = edition_switch(&path, &words);
+            match expand(&content, &path, &self.root, &ledger, &words) {
+                Ok(content) => chapter.content = format!("{switch}\n\n{content}"),
                 Err(e) => failure = Some(e.context(format!("in src/{}", path.display()))),
             }
         });
+        if untranslated > 0 {
+            eprintln!(
+                "{}: {untranslated} message(s) shown in English, untranslated or out of date \
+                 (`cargo run --release -- translations --check` lists them)",
+                self.edition.code
+            );
+        }
         match failure {
             Some(e) => Err(e),
             None => Ok(book),
@@ -58,8 +174,43 @@ impl Preprocessor for BookPreprocessor {
     }
 }
 
+/// The links from `page` to the same page in every other edition.
+fn edition_switch(page: &Path, words: &Words) -> String {
+    let depth = page.components().count().saturating_sub(1);
+    let english_root = format!(
+        "{}{}",
+        "../".repeat(depth),
+        if words.edition == ENGLISH { "" } else { "../" }
+    );
+    let html = page.with_extension("html");
+    let data = if words.interface.is_empty() {
+        String::new()
+    } else {
+        format!(" data-words=\"{}\"", words.interface.to_json().replace('&', "&amp;").replace('"', "&quot;"))
+    };
+    let mut out = format!(
+        "<nav class=\"edition-switch\" aria-label=\"{}\"{data}>",
+        words.interface.get("This page in other languages")
+    );
+    for edition in std::iter::once(&ENGLISH).chain(translation::TRANSLATIONS) {
+        if *edition == words.edition {
+            continue;
+        }
+        let folder = if *edition == ENGLISH { String::new() } else { format!("{}/", edition.code) };
+        let _ = write!(
+            out,
+            "<a href=\"{english_root}{folder}{}\" hreflang=\"{lang}\" lang=\"{lang}\">{}</a>",
+            html.display(),
+            edition.name,
+            lang = edition.lang,
+        );
+    }
+    out.push_str("</nav>");
+    out
+}
+
 /// Expands every directive of one page, at `page` (relative to `src/`).
-pub fn expand(content: &str, page: &Path, root: &Path, ledger: &Ledger) -> anyhow::Result<String> {
+pub fn expand(content: &str, page: &Path, root: &Path, ledger: &Ledger, words: &Words) -> anyhow::Result<String> {
     let to_root = "../".repeat(page.components().count().saturating_sub(1));
     let mut out = String::with_capacity(content.len());
     for span in markdown::scan(content) {
@@ -75,7 +226,7 @@ pub fn expand(content: &str, page: &Path, root: &Path, ledger: &Ledger) -> anyho
         match name {
             "claim" => {
                 let claim = claims::parse_declaration(args, line).map_err(anyhow::Error::msg)?;
-                out.push_str(&claim_html(&claim, &to_root));
+                out.push_str(&claim_html(&claim, &to_root, &words.interface));
             }
             "num" => {
                 if args.is_empty() || args.contains(char::is_whitespace) {
@@ -84,10 +235,13 @@ pub fn expand(content: &str, page: &Path, root: &Path, ledger: &Ledger) -> anyho
                 out.push_str(args);
             }
             "listing" => {
-                out.push_str(&listing(root, args).with_context(|| format!("line {line}"))?)
+                out.push_str(&listing(root, args, &words.interface).with_context(|| format!("line {line}"))?)
             }
-            "ledger" => out.push_str(&ledger_table(ledger, &to_root)),
-            "live" => out.push_str(&crate::live::widget_html(args, page, &to_root).with_context(|| format!("line {line}"))?),
+            "ledger" => out.push_str(&ledger_table(ledger, &to_root, words)),
+            "live" => out.push_str(
+                &crate::live::widget_html(args, page, &to_root, &words.live)
+                    .with_context(|| format!("line {line}"))?,
+            ),
             _ if MDBOOK_DIRECTIVES.contains(&name) => out.push_str(span.text),
             _ => bail!("line {line}: unknown directive `{{{{#{name}}}}}`"),
         }
@@ -116,15 +270,20 @@ pub fn number_html(printed: &str) -> String {
     }
 }
 
-fn claim_html(claim: &Claim, to_root: &str) -> String {
+fn claim_html(claim: &Claim, to_root: &str, words: &Strings) -> String {
     let how = match claim.rule {
-        Rule::Exact => "exactly".to_string(),
-        Rule::Bound(_) => format!("as a bound: {claim}"),
-        _ => format!("to {}", claim.rule_text()),
+        Rule::Exact => words.get("exactly").to_string(),
+        Rule::Bound(_) => words.get("as a bound: {claim}").replace("{claim}", &claim.to_string()),
+        _ => words.get("to {rule}").replace("{rule}", &claim.rule_text()),
     };
+    let id = &claim.id;
+    let title = words
+        .get("Claim {id}: checked by cargo test, {how}")
+        .replace("{id}", id)
+        .replace("{how}", &how);
+    let label = words.get("claim {id} in the ledger").replace("{id}", id);
     format!(
-        "<span class=\"claim\" id=\"claim-{id}\">{value}<a class=\"claim-mark\" href=\"{to_root}appendix/ledger.html#ledger-{id}\" title=\"Claim {id}: checked by cargo test, {how}\" aria-label=\"claim {id} in the ledger\">✓</a></span>",
-        id = claim.id,
+        "<span class=\"claim\" id=\"claim-{id}\">{value}<a class=\"claim-mark\" href=\"{to_root}appendix/ledger.html#ledger-{id}\" title=\"{title}\" aria-label=\"{label}\">✓</a></span>",
         value = number_html(&claim.printed),
     )
 }
@@ -135,12 +294,13 @@ fn claim_html(claim: &Claim, to_root: &str) -> String {
 /// trailing `folded` (`path:anchor folded`) the block is folded away in a
 /// `<details>` element, for implementation detail that a reader may open
 /// but need not read.
-pub fn listing(root: &Path, args: &str) -> anyhow::Result<String> {
+pub fn listing(root: &Path, args: &str, words: &Strings) -> anyhow::Result<String> {
     if let Some(inner) = args.trim_end().strip_suffix(" folded") {
-        let block = listing(root, inner.trim_end())?;
+        let block = listing(root, inner.trim_end(), words)?;
         let name = inner.trim();
+        let show = words.get("Show the code:");
         return Ok(format!(
-            "<details class=\"listing\"><summary>Show the code: <code>{name}</code></summary>\n\n{block}\n\n</details>"
+            "<details class=\"listing\"><summary>{show} <code>{name}</code></summary>\n\n{block}\n\n</details>"
         ));
     }
     let (file, anchor) = match args.rsplit_once(':') {
@@ -184,26 +344,33 @@ pub fn listing(root: &Path, args: &str) -> anyhow::Result<String> {
     Ok(out)
 }
 
-fn ledger_table(ledger: &Ledger, to_root: &str) -> String {
+fn ledger_table(ledger: &Ledger, to_root: &str, words: &Words) -> String {
     let mut out = String::new();
+    let w = |s| words.interface.get(s);
     for chapter in ledger.entries.chunk_by(|a, b| a.chapter == b.chapter) {
         let first = &chapter[0];
         let page = Path::new(&first.page).with_extension("html");
+        let declared_in = w("Declared in {file}; lines of that file.")
+            .replace("{file}", &format!("<code>{}</code>", first.declared.file));
         let _ = write!(
             out,
-            "\n## [{title}]({to_root}{page})\n\nDeclared in <code>{file}</code>; lines of that file.\n\n\
-             <table class=\"ledger\">\n<thead><tr><th>claim</th><th>value</th><th>tolerance</th>\
-             <th>declared</th><th>checked by</th></tr></thead>\n<tbody>\n",
-            title = first.chapter,
+            "\n## [{title}]({to_root}{page})\n\n{declared_in}\n\n\
+             <table class=\"ledger\">\n<thead><tr><th>{}</th><th>{}</th><th>{}</th>\
+             <th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
+            w("claim"),
+            w("value"),
+            w("tolerance"),
+            w("declared"),
+            w("checked by"),
+            title = words.title(&first.page, &first.chapter),
             page = page.display(),
-            file = first.declared.file,
         );
         for e in chapter {
             let lines: Vec<String> = e.checked_by.iter().map(|l| l.line.to_string()).collect();
             let (value, tolerance) = match e.claim.rule {
                 Rule::Bound(cmp) => (
                     format!("{} {}", cmp.symbol(), number_html(&e.claim.printed)),
-                    "bound".to_string(),
+                    w("bound").to_string(),
                 ),
                 Rule::Absolute(t) => (
                     number_html(&e.claim.printed),
@@ -224,7 +391,8 @@ fn ledger_table(ledger: &Ledger, to_root: &str) -> String {
         out.push_str("</tbody>\n</table>\n");
     }
     if ledger.entries.is_empty() {
-        out.push_str("No claims are declared yet.\n");
+        out.push_str(w("No claims are declared yet."));
+        out.push('\n');
     }
     out
 }
@@ -251,6 +419,7 @@ mod tests {
             page,
             Path::new("."),
             &ledger,
+            &Words::english(),
         )
         .unwrap();
         assert!(out.contains(r#"id="claim-pi-ish">3.14<a class="claim-mark" href="../appendix/ledger.html#ledger-pi-ish""#), "{out}");
@@ -262,14 +431,14 @@ mod tests {
         let ledger = Ledger::default();
         let p = Path::new("a.md");
         assert!(
-            expand("{{#clam x 1}}", p, Path::new("."), &ledger)
+            expand("{{#clam x 1}}", p, Path::new("."), &ledger, &Words::english())
                 .unwrap_err()
                 .to_string()
                 .contains("unknown directive")
         );
-        assert!(expand("{{#claim x}}", p, Path::new("."), &ledger).is_err());
+        assert!(expand("{{#claim x}}", p, Path::new("."), &ledger, &Words::english()).is_err());
         assert_eq!(
-            expand("{{#include f.rs}}", p, Path::new("."), &ledger).unwrap(),
+            expand("{{#include f.rs}}", p, Path::new("."), &ledger, &Words::english()).unwrap(),
             "{{#include f.rs}}"
         );
     }
@@ -284,14 +453,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            listing(dir, "f.rs:f").unwrap(),
+            listing(dir, "f.rs:f", &Strings::default()).unwrap(),
             "```rust\nfn f() {\n    1\n}\n```"
         );
-        assert!(listing(dir, "f.rs:g").is_err());
-        let folded = listing(dir, "f.rs:f folded").unwrap();
+        assert!(listing(dir, "f.rs:g", &Strings::default()).is_err());
+        let folded = listing(dir, "f.rs:f folded", &Strings::default()).unwrap();
         assert!(folded.starts_with("<details"), "{folded}");
-        assert!(folded.contains(&listing(dir, "f.rs:f").unwrap()));
+        assert!(folded.contains(&listing(dir, "f.rs:f", &Strings::default()).unwrap()));
         assert!(folded.ends_with("</details>"));
-        assert!(listing(dir, "missing.rs:f").is_err());
+        assert!(listing(dir, "missing.rs:f", &Strings::default()).is_err());
     }
 }

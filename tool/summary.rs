@@ -41,6 +41,19 @@ pub fn pages(summary: &str) -> anyhow::Result<Vec<Page>> {
     Ok(out)
 }
 
+/// The part titles of the book at `root` ("Principles and Mechanisms").
+pub fn part_titles(root: &Path) -> anyhow::Result<Vec<String>> {
+    let summary = parse_summary(&std::fs::read_to_string(root.join("src/SUMMARY.md"))?)?;
+    Ok(summary
+        .numbered_chapters
+        .iter()
+        .filter_map(|item| match item {
+            SummaryItem::PartTitle(title) => Some(title.clone()),
+            _ => None,
+        })
+        .collect())
+}
+
 /// The pages of the book at `root`.
 pub fn read(root: &Path) -> std::io::Result<Vec<Page>> {
     let text = std::fs::read_to_string(root.join("src/SUMMARY.md"))?;

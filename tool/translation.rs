@@ -287,6 +287,8 @@ pub struct Problem {
 #[derive(Debug)]
 pub struct Translated {
     pub text: String,
+    /// The translation of the page's title (its first heading), if any.
+    pub title: Option<String>,
     /// Messages shown in English (untranslated, fuzzy or invalid), entries
     /// that match no message: empty when the page is complete and current.
     pub problems: Vec<Problem>,
@@ -296,6 +298,7 @@ pub struct Translated {
 pub fn translate(src: &str, entries: &[Entry]) -> Translated {
     let by_id: HashMap<&str, &Entry> = entries.iter().map(|e| (e.msgid.as_str(), e)).collect();
     let mut problems = Vec::new();
+    let mut title = None;
     let mut text = String::with_capacity(src.len() * 2);
     let mut at = 0;
     let messages = messages(src);
@@ -313,6 +316,9 @@ pub fn translate(src: &str, entries: &[Entry]) -> Translated {
         match translation {
             Ok(t) => {
                 text.push_str(&t);
+                if m.range.start <= 2 && m.anchor.is_some() {
+                    title = Some(t.clone());
+                }
                 if let Some(anchor) = &m.anchor {
                     text.push_str(&format!(" {{#{anchor}}}"));
                 }
@@ -335,7 +341,7 @@ pub fn translate(src: &str, entries: &[Entry]) -> Translated {
             });
         }
     }
-    Translated { text, problems }
+    Translated { text, title, problems }
 }
 
 fn abbreviate(s: &str) -> String {
@@ -366,8 +372,13 @@ pub fn load(path: &Path) -> anyhow::Result<Vec<Entry>> {
 /// entry. Nothing translated is dropped: translations left over are kept at
 /// the end as obsolete (`#~`) entries. Returns the catalog's text.
 pub fn merge(src: &str, old: &[Entry], edition: &Edition, obsolete_text: &str) -> String {
-    let messages = messages(src);
-    let ids: HashSet<&str> = messages.iter().map(|m| m.id.as_str()).collect();
+    let ids: Vec<String> = messages(src).into_iter().map(|m| m.id).collect();
+    merge_ids(&ids, old, edition, obsolete_text)
+}
+
+/// [`merge`] for a catalog whose messages are `messages`.
+pub fn merge_ids(messages: &[String], old: &[Entry], edition: &Edition, obsolete_text: &str) -> String {
+    let ids: HashSet<&str> = messages.iter().map(String::as_str).collect();
     let by_id: HashMap<&str, &Entry> = old.iter().map(|e| (e.msgid.as_str(), e)).collect();
     let mut orphans = old
         .iter()
@@ -375,18 +386,18 @@ pub fn merge(src: &str, old: &[Entry], edition: &Edition, obsolete_text: &str) -
         .peekable();
     let mut entries = Vec::new();
     let mut seen = HashSet::new();
-    for m in &messages {
-        if !seen.insert(m.id.as_str()) {
+    for id in messages {
+        if !seen.insert(id.as_str()) {
             continue; // one entry serves every repeat of a message
         }
-        let entry = match by_id.get(m.id.as_str()) {
+        let entry = match by_id.get(id.as_str()) {
             Some(e) => Entry {
-                msgid: m.id.clone(),
+                msgid: id.clone(),
                 ..(*e).clone()
             },
             None => match orphans.next() {
                 Some(o) => Entry {
-                    msgid: m.id.clone(),
+                    msgid: id.clone(),
                     msgstr: o.msgstr.clone(),
                     comments: o.comments.clone(),
                     fuzzy: true,
@@ -394,7 +405,7 @@ pub fn merge(src: &str, old: &[Entry], edition: &Edition, obsolete_text: &str) -
                     line: 0,
                 },
                 None => Entry {
-                    msgid: m.id.clone(),
+                    msgid: id.clone(),
                     ..Entry::default()
                 },
             },
@@ -407,6 +418,125 @@ pub fn merge(src: &str, old: &[Entry], edition: &Edition, obsolete_text: &str) -
         text.push_str(&po::obsolete(o));
     }
     text
+}
+
+/// The short texts of an edition that are not paragraphs of a page: the
+/// interface (`interface.po`: the book's title, part titles, the words the
+/// build writes around claims, listings and the ledger) and the text drawn in
+/// figures and live experiments (`figures.po`, `live.po`), whose messages are
+/// templates with `{}` for each number ([`template_of`]), so that numbers
+/// are never typed twice. The English edition's strings are the identity.
+#[derive(Clone, Debug, Default)]
+pub struct Strings {
+    map: HashMap<String, String>,
+}
+
+impl Strings {
+    /// The strings of catalog `name` (`interface`, `figures`, `live`) of
+    /// `edition`; empty (every text stays English) for the English edition.
+    pub fn load(root: &Path, edition: &Edition, name: &str) -> anyhow::Result<Strings> {
+        if *edition == ENGLISH {
+            return Ok(Strings::default());
+        }
+        let path = root.join("po").join(edition.code).join(format!("{name}.po"));
+        let map = load(&path)?
+            .into_iter()
+            .filter_map(|e| Some((e.msgid.clone(), e.translated()?.to_string())))
+            .collect();
+        Ok(Strings { map })
+    }
+
+    /// Whether there are no translations (the English edition).
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The translations as a JSON object, English to translation, for a
+    /// page's script.
+    pub fn to_json(&self) -> String {
+        let map: std::collections::BTreeMap<&String, &String> = self.map.iter().collect();
+        serde_json::to_string(&map).expect("strings serialize")
+    }
+
+    /// The translation of `english`, or `english` itself.
+    pub fn get<'a>(&'a self, english: &'a str) -> &'a str {
+        self.map.get(english).map_or(english, String::as_str)
+    }
+
+    /// `english` translated through its template: its numbers are taken
+    /// out, the template looked up, and the same numbers put back in order.
+    /// `None` when the template has no translation.
+    pub fn fill(&self, english: &str) -> Option<String> {
+        let (template, numbers) = template_of(english);
+        let translated = self.map.get(&template)?;
+        let mut out = String::with_capacity(translated.len());
+        let mut numbers = numbers.into_iter();
+        let mut parts = translated.split("{}");
+        out.push_str(parts.next().unwrap_or(""));
+        for part in parts {
+            out.push_str(numbers.next().unwrap_or(""));
+            out.push_str(part);
+        }
+        Some(out)
+    }
+}
+
+/// `text` with each number (a run of digits, with a decimal point or an
+/// exponent) replaced by `{}`, and the numbers taken out, in order.
+pub fn template_of(text: &str) -> (String, Vec<&str>) {
+    let bytes = text.as_bytes();
+    let mut template = String::with_capacity(text.len());
+    let mut numbers = Vec::new();
+    let mut i = 0;
+    let mut copied = 0;
+    while i < bytes.len() {
+        if bytes[i].is_ascii_digit() {
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i + 1 < bytes.len() && bytes[i] == b'.' && bytes[i + 1].is_ascii_digit() {
+                i += 1;
+                while i < bytes.len() && bytes[i].is_ascii_digit() {
+                    i += 1;
+                }
+            }
+            if i + 1 < bytes.len() && bytes[i] == b'e' {
+                let sign = usize::from(matches!(bytes.get(i + 1), Some(b'-' | b'+')));
+                if bytes.get(i + 1 + sign).is_some_and(u8::is_ascii_digit) {
+                    i += 1 + sign;
+                    while i < bytes.len() && bytes[i].is_ascii_digit() {
+                        i += 1;
+                    }
+                }
+            }
+            template.push_str(&text[copied..start]);
+            template.push_str("{}");
+            numbers.push(&text[start..i]);
+            copied = i;
+        } else {
+            i += 1;
+        }
+    }
+    template.push_str(&text[copied..]);
+    (template, numbers)
+}
+
+/// Whether a drawn text needs translating: it has a word of two or more
+/// letters (a single letter is a symbol, `n = 3`; a number is a number).
+pub fn has_words(text: &str) -> bool {
+    let mut run = 0;
+    for c in text.chars() {
+        if c.is_alphabetic() {
+            run += 1;
+            if run >= 2 {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
 }
 
 /// The English pages a translation covers, relative to `src/`: every
@@ -443,7 +573,163 @@ pub fn problems(root: &Path, edition: &Edition) -> anyhow::Result<Vec<String>> {
             out.push(format!("{catalog}: bare number `{}` in \"{}\"", f.number, f.context));
         }
     }
+    for (name, ids) in string_catalogs(root)? {
+        let path = root.join("po").join(edition.code).join(format!("{name}.po"));
+        let file = path.strip_prefix(root).unwrap_or(&path).display().to_string();
+        let entries = load(&path)?;
+        let by_id: HashMap<&str, &Entry> = entries.iter().map(|e| (e.msgid.as_str(), e)).collect();
+        for id in &ids {
+            match by_id.get(id.as_str()) {
+                Some(e) if e.translated().is_some() => {
+                    if placeholders(&e.msgid) != placeholders(&e.msgstr) {
+                        out.push(format!("{file}:{}: the translation must keep the placeholders {:?} of \"{}\"", e.line, placeholders(&e.msgid), abbreviate(id)));
+                    }
+                }
+                Some(e) if e.fuzzy => out.push(format!("{file}:{}: fuzzy: \"{}\"", e.line, abbreviate(id))),
+                _ => out.push(format!("{file}: not translated: \"{}\"", abbreviate(id))),
+            }
+        }
+        let ids: HashSet<&str> = ids.iter().map(String::as_str).collect();
+        for e in &entries {
+            if !ids.contains(e.msgid.as_str()) && !e.fuzzy {
+                out.push(format!("{file}:{}: stale entry: \"{}\"", e.line, abbreviate(&e.msgid)));
+            }
+        }
+    }
     Ok(out)
+}
+
+/// The `{...}` placeholders of a short text, sorted.
+fn placeholders(s: &str) -> Vec<&str> {
+    let mut out: Vec<&str> = s.match_indices('{').filter_map(|(i, _)| s[i..].find('}').map(|j| &s[i..=i + j])).collect();
+    out.sort_unstable();
+    out
+}
+
+/// The catalogs of short texts and their messages: `interface` (the
+/// book's title and description, its part titles, the build's words),
+/// `live` (the widgets' texts) and `figures` (the templates of every text
+/// drawn in a committed figure).
+pub fn string_catalogs(root: &Path) -> anyhow::Result<Vec<(&'static str, Vec<String>)>> {
+    let config = std::fs::read_to_string(root.join("book.toml"))?;
+    let mut interface: Vec<String> = ["title", "description"]
+        .iter()
+        .filter_map(|key| toml_string(&config, key))
+        .collect();
+    interface.extend(crate::summary::part_titles(root)?);
+    interface.extend(crate::preprocess::INTERFACE.iter().map(|s| s.to_string()));
+    let mut live: Vec<String> = crate::live::messages().into_iter().map(String::from).collect();
+    live.extend(crate::live::runtime_messages().map_err(anyhow::Error::msg)?);
+    let mut figures = Vec::new();
+    for svg in figure_files(&root.join("src/figures"))? {
+        for text in svg_texts(&std::fs::read_to_string(&svg)?) {
+            if has_words(&text) {
+                figures.push(template_of(&text).0);
+            }
+        }
+    }
+    Ok(vec![("interface", interface), ("live", live), ("figures", figures)])
+}
+
+/// `key = "value"` of the `[book]` table of a `book.toml` text.
+fn toml_string(config: &str, key: &str) -> Option<String> {
+    config.lines().find_map(|l| {
+        let (k, v) = l.split_once('=')?;
+        (k.trim() == key).then(|| v.trim().trim_matches('"').to_string())
+    })
+}
+
+/// Every SVG under `dir`, sorted.
+fn figure_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(dir) {
+        let path = entry?.into_path();
+        if path.extension().is_some_and(|e| e == "svg") {
+            out.push(path);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// The contents of the `<text>` elements of an SVG, unescaped.
+pub fn svg_texts(svg: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    rewrite_svg_texts(svg, |t| {
+        out.push(t.to_string());
+        None
+    });
+    out
+}
+
+/// `svg` with the content of each `<text>` element replaced by `f`'s
+/// answer for its unescaped text (kept where `f` answers `None`).
+fn rewrite_svg_texts(svg: &str, mut f: impl FnMut(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(svg.len());
+    let mut rest = svg;
+    while let Some(at) = rest.find("<text") {
+        let Some(open_end) = rest[at..].find('>').map(|i| at + i + 1) else { break };
+        let Some(close) = rest[open_end..].find("</text>").map(|i| open_end + i) else { break };
+        out.push_str(&rest[..open_end]);
+        let raw = &rest[open_end..close];
+        let text = unescape_xml(raw.trim());
+        match f(&text) {
+            Some(new) => out.push_str(&escape_xml(&new)),
+            None => out.push_str(raw),
+        }
+        rest = &rest[close..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn unescape_xml(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+fn escape_xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&apos;")
+}
+
+/// A figure in `edition`'s language: every text with words translated
+/// through `figures.po`'s templates; returns the texts left in English.
+pub fn translate_svg(svg: &str, strings: &Strings) -> (String, Vec<String>) {
+    let mut missing = Vec::new();
+    let out = rewrite_svg_texts(svg, |text| {
+        if !has_words(text) {
+            return None;
+        }
+        let t = strings.fill(text);
+        if t.is_none() {
+            missing.push(text.to_string());
+        }
+        t
+    });
+    (out, missing)
+}
+
+/// Translates, in place, every figure of the built edition at `dir`
+/// (`dir/figures/`, copied there from `src/figures/` by mdBook).
+pub fn translate_figures(root: &Path, edition: &Edition, dir: &Path) -> anyhow::Result<()> {
+    let strings = Strings::load(root, edition, "figures")?;
+    let mut missing = 0;
+    for path in figure_files(&dir.join("figures"))? {
+        let (svg, left) = translate_svg(&std::fs::read_to_string(&path)?, &strings);
+        missing += left.len();
+        std::fs::write(&path, svg)?;
+    }
+    if missing > 0 {
+        eprintln!("{}: {missing} figure text(s) left in English (po/{}/figures.po)", edition.code, edition.code);
+    }
+    Ok(())
 }
 
 /// How far a page's translation is: translated, fuzzy, untranslated.
@@ -457,13 +743,22 @@ pub struct Progress {
 /// Merges every page's catalog of `edition` with its English
 /// ([`merge`]), writing only catalogs whose text changes.
 pub fn update(root: &Path, edition: &Edition) -> anyhow::Result<Vec<(PathBuf, Progress)>> {
-    let mut out = Vec::new();
+    let mut catalogs: Vec<(PathBuf, Vec<String>)> = Vec::new();
     for page in pages(root)? {
         let src = std::fs::read_to_string(root.join("src").join(&page))?;
-        let path = catalog_path(root, edition, &page);
+        let ids = messages(&src).into_iter().map(|m| m.id).collect();
+        catalogs.push((page.with_extension("po"), ids));
+    }
+    for (name, ids) in string_catalogs(root)? {
+        catalogs.push((PathBuf::from(format!("{name}.po")), ids));
+    }
+    let mut out = Vec::new();
+    for (file, ids) in catalogs {
+        let path = root.join("po").join(edition.code).join(&file);
+        let page = file;
         let old_text = std::fs::read_to_string(&path).unwrap_or_default();
         let old = po::parse(&old_text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-        let text = merge(&src, &old, edition, &po::obsolete_text(&old_text));
+        let text = merge_ids(&ids, &old, edition, &po::obsolete_text(&old_text));
         if text != old_text {
             std::fs::create_dir_all(path.parent().expect("po/<code>/"))?;
             std::fs::write(&path, &text)?;
@@ -557,6 +852,15 @@ mod tests {
         assert_eq!(t.text, "第一。\n\nSecond one.\n\nThird one.\n");
         let what: Vec<(usize, &str)> = t.problems.iter().map(|p| (p.line, p.what.split(':').next().unwrap())).collect();
         assert_eq!(what, [(3, "fuzzy (catalog line 7)"), (5, "not translated"), (9, "stale entry")]);
+    }
+
+    #[test]
+    fn templates_take_numbers_out_and_put_them_back() {
+        assert_eq!(template_of("depth 100, σ² = 2.5e-3 (x_0)"), ("depth {}, σ² = {} (x_{})".to_string(), vec!["100", "2.5e-3", "0"]));
+        let strings = Strings { map: HashMap::from([("depth {}, σ² = {} (x_{})".into(), "深度 {}，σ² = {}（x_{}）".into())]) };
+        assert_eq!(strings.fill("depth 10, σ² = 2 (x_1)").as_deref(), Some("深度 10，σ² = 2（x_1）"));
+        assert_eq!(strings.fill("width 10"), None);
+        assert!(has_words("log10 of the loss") && !has_words("n = 3") && !has_words("10⁻³"));
     }
 
     #[test]
