@@ -15,3 +15,5 @@ mod lint;
 mod live;
 #[path = "book/structure.rs"]
 mod structure;
+#[path = "book/translation.rs"]
+mod translation;

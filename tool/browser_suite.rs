@@ -65,110 +65,13 @@ pub fn run(chromium: &Path, book: &Path, shots: &Path) -> anyhow::Result<Outcome
     let mut marks = BTreeSet::new();
 
     b.viewport(1280, 900, false)?;
-    for page in &pages {
-        let html = page
-            .path
-            .with_extension("html")
-            .to_string_lossy()
-            .replace('\\', "/");
-        let url = format!("{base}{html}");
-        b.open(&url).with_context(|| format!("opening {url}"))?;
-        let errors = b.take_errors();
-        out.check(
-            format!("{html} loads without console errors"),
-            errors.is_empty(),
-            || errors.join("; "),
-        );
-
-        let prose = b
-            .eval(VISIBLE_PROSE)?
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        out.check(
-            format!("{html} shows no raw TeX"),
-            !prose.contains('$'),
-            || {
-                let at = prose.find('$').unwrap_or(0);
-                format!(
-                    "`$` in “{}”",
-                    prose[prose.floor_char_boundary(at.saturating_sub(30))..]
-                        .chars()
-                        .take(60)
-                        .collect::<String>()
-                )
-            },
-        );
-        if summary::chapter_slug(&page.path).is_some() {
-            let katex = b.eval("document.querySelectorAll('main .katex').length")?;
-            out.check(
-                format!("{html} has typeset math"),
-                katex.as_u64().unwrap_or(0) > 0,
-                || "no .katex element".into(),
-            );
-        }
-
-        for img in b.eval(IMAGES)?.as_array().cloned().unwrap_or_default() {
-            let src = img["src"].as_str().unwrap_or("?").to_string();
-            out.check(
-                format!("{html}: {src} loads with a size"),
-                img["ok"] == true,
-                || format!("{}×{}", img["w"], img["h"]),
-            );
-            let alt = img["alt"].as_str().unwrap_or("").trim().to_string();
-            out.check(
-                format!("{html}: {src} has alt text"),
-                !alt.is_empty(),
-                || "missing alt".into(),
-            );
-        }
-
-        let s = b.eval(STRUCTURE)?;
-        out.check(
-            format!("{html} declares its language"),
-            s["lang"].as_str().is_some_and(|l| !l.is_empty()),
-            || "no lang".into(),
-        );
-        let levels: Vec<u64> = s["headings"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_u64)
-            .collect();
-        let skip = levels
-            .windows(2)
-            .find(|w| w[1] > w[0] + 1)
-            .map(|w| (w[0], w[1]));
-        out.check(
-            format!("{html} headings do not skip levels"),
-            levels.first() == Some(&1) && skip.is_none(),
-            || format!("levels {levels:?}"),
-        );
-        marks.extend(
-            s["marks"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|m| m.as_str().map(|m| (html.clone(), m.to_string()))),
-        );
-
-        if summary::chapter_slug(&page.path).is_some() {
-            // One name per page: a chapter's sub-pages get their own shots.
-            let slug = page
-                .path
-                .with_extension("")
-                .to_string_lossy()
-                .replace(['/', '\\'], "-");
-            for (name, width, height, mobile) in
-                [("desktop", 1280, 900, false), ("phone", 390, 844, true)]
-            {
-                b.viewport(width, height, mobile)?;
-                b.open(&url)?;
-                std::fs::write(shots.join(format!("{slug}-{name}.png")), b.screenshot()?)?;
-                out.screenshots += 1;
-            }
-            b.viewport(1280, 900, false)?;
-        }
+    let listed: Vec<(String, bool)> = pages
+        .iter()
+        .map(|p| (html_of(&p.path), summary::chapter_slug(&p.path).is_some()))
+        .collect();
+    check_pages(&mut b, &base, "", &listed, shots, &mut out, &mut marks)?;
+    for edition in crate::translation::TRANSLATIONS {
+        check_translation(&mut b, &base, book, edition, &listed, shots, &mut out, &mut marks)?;
     }
 
     check_live(&mut b, &base, &root, shots, &mut out)?;
@@ -270,6 +173,361 @@ pub fn run(chromium: &Path, book: &Path, shots: &Path) -> anyhow::Result<Outcome
         );
     }
     Ok(out)
+}
+
+/// A page's language, its language links, and the value shown by each claim.
+const EDITION: &str = "({ lang: document.documentElement.getAttribute('lang'), \
+    switch: Array.from(document.querySelectorAll('.edition-switch a')).map(a => ({ href: a.getAttribute('href'), lang: a.getAttribute('hreflang') })), \
+    claims: Object.fromEntries(Array.from(document.querySelectorAll('main span.claim')).map(c => { const k = c.cloneNode(true); \
+      k.querySelectorAll('.claim-mark').forEach(m => m.remove()); return [c.id, k.textContent]; })), \
+    placeholder: (document.getElementById('mdbook-searchbar') || {}).placeholder || '' })";
+
+/// Whether each figure of the page draws Chinese text (fetched, since an
+/// `<img>` hides its SVG from the page).
+const FIGURE_LANGUAGE: &str = "Promise.all(Array.from(document.querySelectorAll('main img[src$=\".svg\"]')).map(async i => \
+    ({ src: i.getAttribute('src'), chinese: /[\\u4e00-\\u9fff]/.test(await (await fetch(i.src)).text()) })))";
+
+/// Whether any text of `text` is Chinese.
+fn has_chinese(text: &str) -> bool {
+    text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+/// A translated edition, at `base` + `edition.code/`: every check of
+/// [`check_pages`] on each of its pages (the English list and its
+/// glossary), then what a translation promises: the page says its
+/// language; its switcher leads to the same page in English and back;
+/// every claim shows the English page's value; every figure draws its text
+/// in the edition's language; the live experiment runs with translated
+/// texts; mdBook's interface is translated; search finds a term of one
+/// chapter in that chapter only; and the pages work from a sub-path of a
+/// site and from a local folder.
+#[allow(clippy::too_many_arguments)]
+fn check_translation(
+    b: &mut Browser,
+    base: &str,
+    book: &Path,
+    edition: &crate::translation::Edition,
+    english: &[(String, bool)],
+    shots: &Path,
+    out: &mut Outcome,
+    marks: &mut BTreeSet<(String, String)>,
+) -> anyhow::Result<()> {
+    let root = crate::root();
+    let prefix = format!("{}/", edition.code);
+    let glossary = html_of(Path::new(crate::translation::GLOSSARY_PAGE));
+    let mut pages = english.to_vec();
+    pages.push((glossary.clone(), false));
+    check_pages(b, base, &prefix, &pages, shots, out, marks)?;
+
+    for (path, is_chapter) in &pages {
+        let html = format!("{prefix}{path}");
+        b.open(&format!("{base}{html}"))?;
+        let page = b.eval(EDITION)?;
+        out.check(format!("{html} is in {}", edition.lang), page["lang"] == edition.lang, || format!("lang {}", page["lang"]));
+        let to_english = page["switch"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| a["lang"] == "en")
+            .and_then(|a| a["href"].as_str())
+            .map(|h| resolve(&html, h));
+        let english_path = if *path == glossary { "index.html".to_string() } else { path.clone() };
+        out.check(format!("{html} links to its English page"), to_english.as_deref() == Some(english_path.as_str()), || format!("{to_english:?}"));
+        if *path == glossary {
+            continue;
+        }
+        b.open(&format!("{base}{path}"))?;
+        let original = b.eval(EDITION)?;
+        let back = original["switch"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| a["lang"] == edition.lang)
+            .and_then(|a| a["href"].as_str())
+            .map(|h| resolve(path, h));
+        out.check(format!("{path} links to {html}"), back.as_deref() == Some(html.as_str()), || format!("{back:?}"));
+        out.check(
+            format!("{html} shows every claim with the English page's value"),
+            page["claims"] == original["claims"],
+            || format!("{} against {}", page["claims"], original["claims"]),
+        );
+        if *is_chapter {
+            b.open(&format!("{base}{html}"))?;
+            for fig in b.eval(FIGURE_LANGUAGE)?.as_array().cloned().unwrap_or_default() {
+                out.check(
+                    format!("{html}: {} draws its text in {}", fig["src"].as_str().unwrap_or("?"), edition.lang),
+                    fig["chinese"] == true,
+                    || "no Chinese text in the figure".into(),
+                );
+            }
+        }
+        out.check(
+            format!("{html}: mdBook's search box is translated"),
+            has_chinese(page["placeholder"].as_str().unwrap_or("")),
+            || format!("placeholder {}", page["placeholder"]),
+        );
+    }
+
+    // The live experiments run in the translated pages, with their texts.
+    for (path, is_chapter) in english.iter().filter(|(_, c)| *c) {
+        let _ = is_chapter;
+        let html = format!("{prefix}{path}");
+        b.open(&format!("{base}{html}"))?;
+        if b.eval("document.querySelectorAll('figure.live').length")?.as_u64().unwrap_or(0) == 0 {
+            continue;
+        }
+        let settled = b.wait_until(LIVE_SETTLED).is_ok();
+        let figs = b.eval(LIVE_STATE)?;
+        for f in figs.as_array().into_iter().flatten() {
+            let note = f["note"].as_str().unwrap_or("");
+            out.check(
+                format!("{html}: live {} runs to the end with a translated note", f["id"].as_str().unwrap_or("?")),
+                settled && f["state"] == "done" && (note.is_empty() || has_chinese(note) || !crate::translation::has_words(note)),
+                || format!("state {} note “{note}”", f["state"]),
+            );
+            let id = f["id"].as_str().unwrap_or("?");
+            std::fs::write(shots.join(format!("{}-live-{id}.png", edition.code)), b.screenshot_of(&format!("#live-{id}"))?)?;
+            out.screenshots += 1;
+        }
+    }
+
+    // Search: a term that only one chapter's translation writes.
+    let (term, slug) = chinese_term_only_in(&root, edition, "ch05-residual")?;
+    b.open(&format!("{base}{prefix}index.html?search={}", percent_encode(&term)))?;
+    let results = b
+        .wait_until("document.querySelectorAll('#mdbook-searchresults a').length > 0")
+        .and_then(|_| b.eval("Array.from(document.querySelectorAll('#mdbook-searchresults a')).map(a => a.getAttribute('href'))"));
+    let hrefs: Vec<String> = results
+        .ok()
+        .and_then(|v| v.as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|h| h.as_str().map(str::to_string))
+        .collect();
+    out.check(
+        format!("{prefix}: search for “{term}” finds {slug} only"),
+        !hrefs.is_empty() && hrefs.iter().all(|h| h.starts_with(&format!("{slug}.html"))),
+        || format!("results {hrefs:?}"),
+    );
+    let header = b.eval("(document.getElementById('mdbook-searchresults-header') || {}).textContent || ''")?;
+    out.check(format!("{prefix}: the search results' header is translated"), has_chinese(header.as_str().unwrap_or("")), || format!("{header}"));
+
+    // Under a sub-path of a site, and from a local folder, a translated
+    // page finds its figures, styles and its English page.
+    let site = tempfile::tempdir()?;
+    copy_dir(book, &site.path().join("black-box"))?;
+    let listener = TcpListener::bind(("127.0.0.1", 0))?;
+    let sub = format!("http://127.0.0.1:{}/black-box/", listener.local_addr()?.port());
+    let dir = site.path().to_path_buf();
+    std::thread::spawn(move || serve::serve_on(listener, &dir));
+    let chapter = english.iter().find(|(_, c)| *c).map(|(p, _)| p.clone()).unwrap_or_default();
+    for (where_, url) in [
+        ("under a sub-path", format!("{sub}{prefix}{chapter}")),
+        ("from a local folder", format!("file://{}/{prefix}{chapter}", book.canonicalize()?.display())),
+    ] {
+        b.open(&url)?;
+        let state = b.eval(
+            "({ images: Array.from(document.querySelectorAll('main img')).every(i => i.complete && i.naturalWidth > 0), \
+               katex: getComputedStyle(document.querySelector('main .katex') || document.body).fontFamily, \
+               english: (document.querySelector('.edition-switch a') || {}).href || '' })",
+        )?;
+        let english_url = state["english"].as_str().unwrap_or("").to_string();
+        let english_ok = if english_url.starts_with("file://") {
+            Path::new(english_url.trim_start_matches("file://")).is_file()
+        } else {
+            b.eval(&format!("fetch('{english_url}').then(r => r.ok)"))? == true
+        };
+        out.check(
+            format!("{prefix}{chapter} works {where_}"),
+            state["images"] == true && state["katex"].as_str().unwrap_or("").contains("KaTeX") && english_ok,
+            || format!("{state}"),
+        );
+    }
+    Ok(())
+}
+
+/// Copies a folder recursively.
+fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry?;
+        let target = to.join(entry.path().strip_prefix(from).unwrap_or(entry.path()));
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target)?;
+        } else {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+/// `text` for a URL's query.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+/// A run of Chinese text (four characters or more) in the translation of
+/// chapter `slug` whose character pairs, the tokens search looks for, are
+/// not all in any other page of the edition: a search for it can find only
+/// that chapter.
+fn chinese_term_only_in(root: &Path, edition: &crate::translation::Edition, slug: &str) -> anyhow::Result<(String, String)> {
+    use crate::search::tokenize;
+    let mut own = String::new();
+    let mut others: Vec<BTreeSet<String>> = Vec::new();
+    for page in crate::translation::pages(root)? {
+        let text = crate::translation::translate_page(root, edition, &page)?.text;
+        if page == Path::new(&format!("{slug}.md")) {
+            own = text;
+        } else {
+            others.push(tokenize(&text).into_iter().collect());
+        }
+    }
+    // The glossary and the ledger (which lists every page's title) are
+    // written by the build.
+    let mut generated = String::new();
+    for page in crate::translation::pages(root)? {
+        if let Some(title) = crate::translation::translate_page(root, edition, &page)?.title {
+            generated.push_str(&title);
+            generated.push(' ');
+        }
+    }
+    for t in crate::translation::glossary(root, edition)? {
+        generated.push_str(&t.translated);
+        generated.push(' ');
+    }
+    others.push(tokenize(&generated).into_iter().collect());
+    let prose: String = book_support::markdown::scan(&own)
+        .into_iter()
+        .filter(|s| s.kind == book_support::markdown::Kind::Prose)
+        .map(|s| s.text)
+        .collect();
+    let term = prose
+        .split(|c: char| !has_chinese(&c.to_string()))
+        .filter(|run| run.chars().count() >= 4)
+        .find(|run| {
+            let pairs = tokenize(run);
+            others.iter().all(|page| !pairs.iter().all(|p| page.contains(p)))
+        })
+        .with_context(|| format!("no Chinese term of {slug} is absent from every other page"))?;
+    Ok((term.to_string(), slug.to_string()))
+}
+
+/// `path.md` as the page `path.html`, with forward slashes.
+fn html_of(path: &Path) -> String {
+    path.with_extension("html").to_string_lossy().replace('\\', "/")
+}
+
+/// The checks of every page of one edition (at `prefix` under `base`):
+/// `pages` are the page paths and whether each is a chapter. Adds every
+/// claim mark found to `marks` (page relative to the book root, href).
+fn check_pages(
+    b: &mut Browser,
+    base: &str,
+    prefix: &str,
+    pages: &[(String, bool)],
+    shots: &Path,
+    out: &mut Outcome,
+    marks: &mut BTreeSet<(String, String)>,
+) -> anyhow::Result<()> {
+    for (path, is_chapter) in pages {
+        let html = format!("{prefix}{path}");
+        let url = format!("{base}{html}");
+        b.open(&url).with_context(|| format!("opening {url}"))?;
+        let errors = b.take_errors();
+        out.check(
+            format!("{html} loads without console errors"),
+            errors.is_empty(),
+            || errors.join("; "),
+        );
+
+        let prose = b
+            .eval(VISIBLE_PROSE)?
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        out.check(
+            format!("{html} shows no raw TeX"),
+            !prose.contains('$'),
+            || {
+                let at = prose.find('$').unwrap_or(0);
+                format!(
+                    "`$` in “{}”",
+                    prose[prose.floor_char_boundary(at.saturating_sub(30))..]
+                        .chars()
+                        .take(60)
+                        .collect::<String>()
+                )
+            },
+        );
+        if *is_chapter {
+            let katex = b.eval("document.querySelectorAll('main .katex').length")?;
+            out.check(
+                format!("{html} has typeset math"),
+                katex.as_u64().unwrap_or(0) > 0,
+                || "no .katex element".into(),
+            );
+        }
+
+        for img in b.eval(IMAGES)?.as_array().cloned().unwrap_or_default() {
+            let src = img["src"].as_str().unwrap_or("?").to_string();
+            out.check(
+                format!("{html}: {src} loads with a size"),
+                img["ok"] == true,
+                || format!("{}×{}", img["w"], img["h"]),
+            );
+            let alt = img["alt"].as_str().unwrap_or("").trim().to_string();
+            out.check(
+                format!("{html}: {src} has alt text"),
+                !alt.is_empty(),
+                || "missing alt".into(),
+            );
+        }
+
+        let s = b.eval(STRUCTURE)?;
+        out.check(
+            format!("{html} declares its language"),
+            s["lang"].as_str().is_some_and(|l| !l.is_empty()),
+            || "no lang".into(),
+        );
+        let levels: Vec<u64> = s["headings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_u64)
+            .collect();
+        let skip = levels
+            .windows(2)
+            .find(|w| w[1] > w[0] + 1)
+            .map(|w| (w[0], w[1]));
+        out.check(
+            format!("{html} headings do not skip levels"),
+            levels.first() == Some(&1) && skip.is_none(),
+            || format!("levels {levels:?}"),
+        );
+        marks.extend(
+            s["marks"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|m| m.as_str().map(|m| (html.clone(), m.to_string()))),
+        );
+
+        if *is_chapter {
+            // One name per page: a chapter's sub-pages get their own shots.
+            let slug = html.trim_end_matches(".html").replace('/', "-");
+            for (name, width, height, mobile) in
+                [("desktop", 1280, 900, false), ("phone", 390, 844, true)]
+            {
+                b.viewport(width, height, mobile)?;
+                b.open(&url)?;
+                std::fs::write(shots.join(format!("{slug}-{name}.png")), b.screenshot()?)?;
+                out.screenshots += 1;
+            }
+            b.viewport(1280, 900, false)?;
+        }
+    }
+    Ok(())
 }
 
 /// Each live figure's state, first-frame time, runs, readouts (value,

@@ -8,7 +8,7 @@ use crate::ledger::{self, Ledger};
 use anyhow::{Context, bail};
 use book_support::claims::{self, Claim, Rule};
 use book_support::markdown::{self, Kind};
-use mdbook_preprocessor::book::{Book, BookItem};
+use mdbook_preprocessor::book::{Book, BookItem, Chapter};
 use mdbook_preprocessor::errors::Result;
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
 use crate::translation::{self, ENGLISH, Edition, Strings};
@@ -46,6 +46,10 @@ pub const INTERFACE: &[&str] = &[
     "bound",
     "No claims are declared yet.",
     "This page in other languages",
+    "Glossary",
+    "The terms this edition uses for the book's ideas, each beside its English original, which links to the English page where it first appears.",
+    "Term",
+    "English original",
     // mdBook's own interface, which its page template writes in English;
     // theme/edition.js puts these in.
     "Search this book ...",
@@ -160,6 +164,16 @@ impl Preprocessor for BookPreprocessor {
                 Err(e) => failure = Some(e.context(format!("in src/{}", path.display()))),
             }
         });
+        if translated && failure.is_none() {
+            let terms = translation::glossary(&self.root, &self.edition)?;
+            if !terms.is_empty() {
+                let page = Path::new(translation::GLOSSARY_PAGE);
+                let content = translation::glossary_page(&terms, &words.interface);
+                let content = format!("{}\n\n{content}", edition_switch(page, &words));
+                let title = words.interface.get("Glossary");
+                book.items.push(BookItem::Chapter(Chapter::new(title, content, page, Vec::new())));
+            }
+        }
         if untranslated > 0 {
             eprintln!(
                 "{}: {untranslated} message(s) shown in English, untranslated or out of date \
@@ -182,7 +196,13 @@ fn edition_switch(page: &Path, words: &Words) -> String {
         "../".repeat(depth),
         if words.edition == ENGLISH { "" } else { "../" }
     );
-    let html = page.with_extension("html");
+    // A page only a translation has (its glossary) links to the English
+    // book's first page.
+    let html = if page == Path::new(translation::GLOSSARY_PAGE) {
+        PathBuf::from("index.html")
+    } else {
+        page.with_extension("html")
+    };
     let data = if words.interface.is_empty() {
         String::new()
     } else {
@@ -197,6 +217,7 @@ fn edition_switch(page: &Path, words: &Words) -> String {
             continue;
         }
         let folder = if *edition == ENGLISH { String::new() } else { format!("{}/", edition.code) };
+        let html = if *edition == ENGLISH || html != Path::new("index.html") { html.clone() } else { page.with_extension("html") };
         let _ = write!(
             out,
             "<a href=\"{english_root}{folder}{}\" hreflang=\"{lang}\" lang=\"{lang}\">{}</a>",
@@ -354,7 +375,7 @@ fn ledger_table(ledger: &Ledger, to_root: &str, words: &Words) -> String {
             .replace("{file}", &format!("<code>{}</code>", first.declared.file));
         let _ = write!(
             out,
-            "\n## [{title}]({to_root}{page})\n\n{declared_in}\n\n\
+            "\n## [{title}]({to_root}{page}) {{#{anchor}}}\n\n{declared_in}\n\n\
              <table class=\"ledger\">\n<thead><tr><th>{}</th><th>{}</th><th>{}</th>\
              <th>{}</th><th>{}</th></tr></thead>\n<tbody>\n",
             w("claim"),
@@ -363,6 +384,8 @@ fn ledger_table(ledger: &Ledger, to_root: &str, words: &Words) -> String {
             w("declared"),
             w("checked by"),
             title = words.title(&first.page, &first.chapter),
+            // The English title's anchor in every edition.
+            anchor = translation::anchor_of(&first.chapter),
             page = page.display(),
         );
         for e in chapter {

@@ -8,7 +8,7 @@
 //! characters is found where its pairs occur in the same section.
 
 use anyhow::{Context, bail};
-use elasticlunr::{Index, IndexBuilder};
+use elasticlunr::{Index, IndexBuilder, Language, Pipeline};
 use serde_json::Value;
 use std::path::Path;
 
@@ -56,6 +56,27 @@ pub fn tokenize(text: &str) -> Vec<String> {
     out
 }
 
+/// The index's language: [`tokenize`], and no pipeline after it
+/// (elasticlunr's English one trims every character that is not a Latin
+/// letter or digit, which would drop Chinese, and stems English words, which
+/// the page's query does not).
+struct Pairs;
+
+impl Language for Pairs {
+    fn name(&self) -> String {
+        "Pairs of characters".into()
+    }
+    fn code(&self) -> String {
+        "pairs".into()
+    }
+    fn tokenize(&self, text: &str) -> Vec<String> {
+        tokenize(text)
+    }
+    fn make_pipeline(&self) -> Pipeline {
+        Pipeline { queue: Vec::new() }
+    }
+}
+
 /// Rewrites the search index of the built edition at `dir` with [`tokenize`].
 pub fn reindex(dir: &Path) -> anyhow::Result<()> {
     let file = std::fs::read_dir(dir)?
@@ -81,11 +102,10 @@ pub fn reindex(dir: &Path) -> anyhow::Result<()> {
         .context("the search index stores no documents")?
         .clone();
     let fields = ["title", "body", "breadcrumbs"];
-    let mut builder = IndexBuilder::new().save_docs(true);
-    for field in fields {
-        builder = builder.add_field_with_tokenizer(field, Box::new(tokenize));
-    }
-    let mut index: Index = builder.build();
+    let mut index: Index = IndexBuilder::with_language(Box::new(Pairs))
+        .save_docs(true)
+        .add_fields(&fields)
+        .build();
     let mut refs: Vec<(u64, &Value)> = docs
         .iter()
         .filter_map(|(r, doc)| Some((r.parse().ok()?, doc)))
@@ -96,8 +116,8 @@ pub fn reindex(dir: &Path) -> anyhow::Result<()> {
         index.add_doc(&r.to_string(), values);
     }
     let mut index = serde_json::to_value(&index)?;
-    // No stemming or trimming of query tokens: the page tokenizes them.
-    index["pipeline"] = Value::Array(Vec::new());
+    // elasticlunr.js does not know this language's name; it reads none.
+    index["lang"] = search["index"]["lang"].clone();
     search["index"] = index;
     search["search_options"]["bool"] = Value::String("AND".into());
     let json = serde_json::to_string(&search)?;

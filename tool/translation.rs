@@ -596,6 +596,20 @@ pub fn problems(root: &Path, edition: &Edition) -> anyhow::Result<Vec<String>> {
             }
         }
     }
+    let translated: String = pages(root)?
+        .iter()
+        .map(|page| translate_page(root, edition, page).map(|t| t.text))
+        .collect::<anyhow::Result<Vec<_>>>()?
+        .join("\n");
+    let file = format!("po/{}/glossary.po", edition.code);
+    for t in glossary(root, edition)? {
+        if t.first_use.is_none() {
+            out.push(format!("{file}: the English pages never use \"{}\"", t.english));
+        }
+        if t.translated.is_empty() || !translated.contains(&t.translated) {
+            out.push(format!("{file}: the translation never uses \"{}\" (for \"{}\")", t.translated, t.english));
+        }
+    }
     Ok(out)
 }
 
@@ -730,6 +744,105 @@ pub fn translate_figures(root: &Path, edition: &Edition, dir: &Path) -> anyhow::
         eprintln!("{}: {missing} figure text(s) left in English (po/{}/figures.po)", edition.code, edition.code);
     }
     Ok(())
+}
+
+/// Where an edition's glossary page goes (it has no English page).
+pub const GLOSSARY_PAGE: &str = "appendix/glossary.md";
+
+/// One term of a glossary: the English, the translation, and where the
+/// English page first uses it (page relative to `src/`, section anchor).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Term {
+    pub english: String,
+    pub translated: String,
+    pub first_use: Option<(PathBuf, Option<String>)>,
+}
+
+/// The glossary of `edition` (`po/<code>/glossary.po`: English term, its
+/// translation), each term with its first use in the English pages, in
+/// book order; sorted by the English term.
+pub fn glossary(root: &Path, edition: &Edition) -> anyhow::Result<Vec<Term>> {
+    let path = root.join("po").join(edition.code).join("glossary.po");
+    let entries = load(&path)?;
+    if entries.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Where a chapter teaches the term: not the introduction's overview,
+    // not a list of references.
+    let mut pages = Vec::new();
+    for page in crate::summary::read(root)?.into_iter().filter(|p| p.path != Path::new("introduction.md")) {
+        let src = std::fs::read_to_string(root.join("src").join(&page.path))?;
+        pages.push((page.path, messages(&src)));
+    }
+    let mut terms: Vec<Term> = entries
+        .iter()
+        .map(|e| Term {
+            english: e.msgid.clone(),
+            translated: e.msgstr.clone(),
+            first_use: first_use(&pages, &e.msgid),
+        })
+        .collect();
+    terms.sort_by_key(|t| t.english.to_lowercase());
+    Ok(terms)
+}
+
+/// The first page and section whose prose uses `term` as a word (any case).
+fn first_use(pages: &[(PathBuf, Vec<Message>)], term: &str) -> Option<(PathBuf, Option<String>)> {
+    let term = term.to_lowercase();
+    for (page, messages) in pages {
+        let mut section = None;
+        for m in messages {
+            if m.anchor.is_some() {
+                section.clone_from(&m.anchor);
+            }
+            if section.as_deref().is_some_and(|s| s.starts_with("references")) {
+                continue;
+            }
+            let prose: String = markdown::scan(&m.id)
+                .iter()
+                .filter(|s| s.kind == Kind::Prose)
+                .map(|s| s.text)
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase();
+            // As a word, or its plural ("adversarial examples").
+            let found = prose.match_indices(&term).any(|(i, _)| {
+                let before = prose[..i].chars().next_back();
+                let rest = &prose[i + term.len()..];
+                let rest = rest.strip_prefix('s').filter(|r| !r.starts_with(char::is_alphanumeric)).unwrap_or(rest);
+                !before.is_some_and(char::is_alphanumeric) && !rest.starts_with(char::is_alphanumeric)
+            });
+            if found {
+                return Some((page.clone(), section));
+            }
+        }
+    }
+    None
+}
+
+/// The glossary page's markdown, written with the edition's interface words.
+pub fn glossary_page(terms: &[Term], words: &Strings) -> String {
+    let to_english = "../../"; // from appendix/glossary.html to the English root
+    let mut out = format!(
+        "# {}\n\n{}\n\n| {} | {} |\n|---|---|\n",
+        words.get("Glossary"),
+        words.get("The terms this edition uses for the book's ideas, each beside its English original, which links to the English page where it first appears."),
+        words.get("Term"),
+        words.get("English original"),
+    );
+    for t in terms {
+        let english = match &t.first_use {
+            Some((page, section)) => format!(
+                "[{}]({to_english}{}{})",
+                t.english,
+                page.with_extension("html").display(),
+                section.as_ref().map(|a| format!("#{a}")).unwrap_or_default()
+            ),
+            None => t.english.clone(),
+        };
+        out.push_str(&format!("| {} | {english} |\n", t.translated));
+    }
+    out
 }
 
 /// How far a page's translation is: translated, fuzzy, untranslated.

@@ -79,3 +79,88 @@ fn every_claim_is_rendered_with_a_mark_and_has_a_ledger_row() {
         );
     }
 }
+
+/// The values of `<tag id="...">` ids in a page, in order.
+fn ids(html: &str, tag: &str) -> Vec<String> {
+    html::tags(html)
+        .into_iter()
+        .filter(|t| t.name == tag)
+        .filter_map(|t| t.attr("id").map(str::to_string))
+        .collect()
+}
+
+/// Each claim's rendered value and ledger link, by claim id.
+fn claims(html: &str) -> Vec<(String, String)> {
+    html.match_indices("<span class=\"claim\" id=\"")
+        .map(|(at, _)| {
+            let rest = &html[at..];
+            let end = rest.find("</a></span>").unwrap_or(rest.len());
+            let span = &rest[..end];
+            // The mark's title and label are words of the edition; the id,
+            // the value and the link are the same in every edition.
+            let id = span.split('"').nth(3).unwrap_or("").to_string();
+            let value = span.split_once('>').map_or("", |(_, r)| r.split("<a ").next().unwrap_or(""));
+            let href = span.split("href=\"").nth(1).and_then(|h| h.split('"').next()).unwrap_or("");
+            (id, format!("{value} {href}"))
+        })
+        .collect()
+}
+
+#[test]
+fn translated_pages_keep_the_english_anchors_claims_and_figures() {
+    let summary = black_box::summary::read(&root()).unwrap();
+    for edition in black_box::translation::TRANSLATIONS {
+        for page in &summary {
+            let path = page.path.with_extension("html").display().to_string();
+            let english = self::page(&path);
+            let translated = self::page(&format!("{}/{path}", edition.code));
+            for tag in ["h1", "h2", "h3", "h4"] {
+                assert_eq!(ids(&translated, tag), ids(&english, tag), "{}/{path}: the {tag} anchors differ from the English", edition.code);
+            }
+            assert_eq!(claims(&translated), claims(&english), "{}/{path}: a claim differs from the English", edition.code);
+            let images = |html: &str| -> Vec<String> {
+                html::tags(html).into_iter().filter(|t| t.name == "img").filter_map(|t| t.attr("src").map(str::to_string)).collect()
+            };
+            assert_eq!(images(&translated), images(&english), "{}/{path}: the figures differ from the English", edition.code);
+            assert!(
+                translated.contains(&format!("<html lang=\"{}\"", edition.lang)),
+                "{}/{path}: not marked as {}",
+                edition.code,
+                edition.lang
+            );
+        }
+    }
+}
+
+#[test]
+fn a_translated_search_index_holds_chinese_terms() {
+    let dir = built().join("zh");
+    let index = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("searchindex"))
+        .expect("a search index in book/zh/");
+    let text = std::fs::read_to_string(index).unwrap();
+    let json = text
+        .strip_prefix("window.search = Object.assign(window.search, JSON.parse('")
+        .and_then(|t| t.strip_suffix("'));"))
+        .expect("mdBook's search index format")
+        .replace("\\'", "'")
+        .replace("\\\\", "\\");
+    let search: serde_json::Value = serde_json::from_str(&json).unwrap();
+    // elasticlunr keeps tokens in a trie of characters, with the documents
+    // that hold a token at its last character.
+    let documents = |token: &str| {
+        let mut node = &search["index"]["index"]["body"]["root"];
+        for c in token.chars() {
+            node = &node[c.to_string()];
+        }
+        node["docs"].as_object().map_or(0, |d| d.len())
+    };
+    // 反向传播 (backpropagation) is indexed as its pairs of characters.
+    for pair in ["反向", "向传", "传播"] {
+        assert!(documents(pair) > 0, "no section holds the token {pair}");
+    }
+    assert!(documents("反向传播") == 0, "a whole clause was indexed as one token");
+    assert_eq!(search["search_options"]["bool"], "AND", "a query must find all of its pairs");
+}
