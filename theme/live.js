@@ -79,6 +79,15 @@
     return e;
   }
 
+  // The width of a 12px label, roughly: a Chinese character is a full em,
+  // other characters about half of one.
+  const WIDE = /[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]/;
+  function textWidth(text) {
+    let w = 0;
+    for (const c of text) w += WIDE.test(c) ? 12 : 6.5;
+    return w;
+  }
+
   function draw(fig, series) {
     const chart = fig.querySelector(".live-chart");
     // Drawn at the width it is shown (text stays 12px on a phone), the
@@ -88,7 +97,7 @@
     let kx = 64, row = 0;
     series.forEach((s, i) => {
       if (s.points.length === 0) return;
-      const width = 34 + 6.5 * s.label.length;
+      const width = 34 + textWidth(s.label);
       if (kx + width > W && kx > 64) { kx = 64; row += 1; }
       keys.push({ s, i, x: kx, y: 14 + 18 * row });
       kx += width;
