@@ -301,6 +301,15 @@ fn check_translation(
         }
     }
 
+    // The print page holds every translated chapter.
+    b.open(&format!("{base}{prefix}print.html"))?;
+    let text = b.eval("document.querySelector('main').innerText")?.as_str().unwrap_or_default().to_string();
+    for page in crate::translation::pages(&root)? {
+        if let Some(title) = crate::translation::translate_page(&root, edition, &page)?.title {
+            out.check(format!("{prefix}print.html contains “{title}”"), text.contains(&title), || "missing".into());
+        }
+    }
+
     // Search: a term that only one chapter's translation writes.
     let (term, slug) = chinese_term_only_in(&root, edition, "ch05-residual")?;
     b.open(&format!("{base}{prefix}index.html?search={}", percent_encode(&term)))?;
@@ -407,11 +416,7 @@ fn chinese_term_only_in(root: &Path, edition: &crate::translation::Edition, slug
         generated.push(' ');
     }
     others.push(tokenize(&generated).into_iter().collect());
-    let prose: String = book_support::markdown::scan(&own)
-        .into_iter()
-        .filter(|s| s.kind == book_support::markdown::Kind::Prose)
-        .map(|s| s.text)
-        .collect();
+    let prose = book_support::markdown::prose(&own);
     let term = prose
         .split(|c: char| !has_chinese(&c.to_string()))
         .filter(|run| run.chars().count() >= 4)
@@ -733,11 +738,7 @@ fn term_only_in(root: &Path, slug: &str) -> anyhow::Result<(String, String)> {
     }
     // The ledger page is generated: its claim ids are words too.
     others.push_str(&crate::ledger::collect(root)?.to_text().to_lowercase());
-    let prose: String = book_support::markdown::scan(&own)
-        .into_iter()
-        .filter(|s| s.kind == book_support::markdown::Kind::Prose)
-        .map(|s| s.text)
-        .collect();
+    let prose = book_support::markdown::prose(&own);
     // The search index stems words ("increasing" finds "increases"), so
     // the word's first seven letters, a stand-in for its stem, must be
     // absent from the other pages too.

@@ -6,6 +6,7 @@
 //! runs from `file://`, where pages may not fetch files). `theme/live.js`
 //! loads it on every page that has a widget.
 
+use crate::html::escape;
 use crate::translation::Strings;
 use anyhow::{Context, bail};
 use black_box_live::{Input, Widget};
@@ -122,12 +123,6 @@ fn run_texts(w: &Widget, values: &[f64]) -> Result<Vec<String>, String> {
     Err(format!("{} did not finish", w.id))
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 /// The HTML of widget `id` on `page` (relative to `src/`); `to_root` leads
 /// from the page to the book's root.

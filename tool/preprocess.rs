@@ -206,7 +206,7 @@ fn edition_switch(page: &Path, words: &Words) -> String {
     let data = if words.interface.is_empty() {
         String::new()
     } else {
-        format!(" data-words=\"{}\"", words.interface.to_json().replace('&', "&amp;").replace('"', "&quot;"))
+        format!(" data-words=\"{}\"", crate::html::escape(&words.interface.to_json()))
     };
     let mut out = format!(
         "<nav class=\"edition-switch\" aria-label=\"{}\"{data}>",

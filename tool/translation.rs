@@ -686,9 +686,9 @@ fn rewrite_svg_texts(svg: &str, mut f: impl FnMut(&str) -> Option<String>) -> St
         let Some(close) = rest[open_end..].find("</text>").map(|i| open_end + i) else { break };
         out.push_str(&rest[..open_end]);
         let raw = &rest[open_end..close];
-        let text = unescape_xml(raw.trim());
+        let text = crate::html::unescape(raw.trim());
         match f(&text) {
-            Some(new) => out.push_str(&escape_xml(&new)),
+            Some(new) => out.push_str(&crate::html::escape(&new)),
             None => out.push_str(raw),
         }
         rest = &rest[close..];
@@ -697,21 +697,6 @@ fn rewrite_svg_texts(svg: &str, mut f: impl FnMut(&str) -> Option<String>) -> St
     out
 }
 
-fn unescape_xml(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-}
-
-fn escape_xml(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&apos;")
-}
 
 /// A figure in `edition`'s language: every text with words translated
 /// through `figures.po`'s templates; returns the texts left in English.
@@ -798,13 +783,7 @@ fn first_use(pages: &[(PathBuf, Vec<Message>)], term: &str) -> Option<(PathBuf, 
             if section.as_deref().is_some_and(|s| s.starts_with("references")) {
                 continue;
             }
-            let prose: String = markdown::scan(&m.id)
-                .iter()
-                .filter(|s| s.kind == Kind::Prose)
-                .map(|s| s.text)
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_lowercase();
+            let prose = markdown::prose(&m.id).to_lowercase();
             // As a word, or its plural ("adversarial examples").
             let found = prose.match_indices(&term).any(|(i, _)| {
                 let before = prose[..i].chars().next_back();

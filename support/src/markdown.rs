@@ -201,6 +201,17 @@ fn delimited(src: &str, start: usize, open: &str, close: &str) -> Option<usize> 
     }
 }
 
+/// The prose of `src` (what [`scan`] calls [`Kind::Prose`]), its pieces
+/// joined by spaces.
+pub fn prose(src: &str) -> String {
+    scan(src)
+        .into_iter()
+        .filter(|s| s.kind == Kind::Prose)
+        .map(|s| s.text)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// A `{{#name args}}` directive, split into its name and argument text.
 pub fn directive(text: &str) -> Option<(&str, &str)> {
     let inner = text.strip_prefix("{{#")?.strip_suffix("}}")?.trim();

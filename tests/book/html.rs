@@ -89,9 +89,11 @@ fn ids(html: &str, tag: &str) -> Vec<String> {
         .collect()
 }
 
-/// Each claim's rendered value and ledger link, by claim id.
+/// Each claim's rendered value and ledger link, by claim id, sorted (a
+/// translation may reorder the claims of a sentence).
 fn claims(html: &str) -> Vec<(String, String)> {
-    html.match_indices("<span class=\"claim\" id=\"")
+    let mut claims: Vec<(String, String)> = html
+        .match_indices("<span class=\"claim\" id=\"")
         .map(|(at, _)| {
             let rest = &html[at..];
             let end = rest.find("</a></span>").unwrap_or(rest.len());
@@ -103,7 +105,9 @@ fn claims(html: &str) -> Vec<(String, String)> {
             let href = span.split("href=\"").nth(1).and_then(|h| h.split('"').next()).unwrap_or("");
             (id, format!("{value} {href}"))
         })
-        .collect()
+        .collect();
+    claims.sort();
+    claims
 }
 
 #[test]
